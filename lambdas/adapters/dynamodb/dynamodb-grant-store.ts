@@ -1,0 +1,352 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import {
+  GrantAlreadyExistsError,
+  GrantNotFoundError,
+  InvalidCursorError,
+  LeaseHeldError,
+  type OneTimeRejection,
+  OneTimeValueRejectedError,
+  StaleGrantError,
+} from '../../domain/errors';
+import type { AuthorizationState, Grant, GrantRef, InstallTicket, NewGrant, Page, Shop } from '../../domain/model';
+import type { GrantStore } from '../../ports';
+import {
+  grantAttributes,
+  grantFromItem,
+  grantKey,
+  SHOP_SORT_PREFIX,
+  shopFromItem,
+  shopItem,
+  stateFromItem,
+  stateKey,
+  ticketFromItem,
+  ticketKey,
+  ttlFor,
+} from './items';
+import { AUTHORIZATION_EXPIRY_INDEX, INDEX_SHARDS, REFRESH_DUE_INDEX, SHOP_ID_INDEX } from './table-design';
+import { buildUpdate } from './update-expression';
+
+const BATCH_WRITE_LIMIT = 25;
+const BATCH_WRITE_ATTEMPTS = 5;
+
+const cursorSchema = z.object({
+  shard: z
+    .number()
+    .int()
+    .min(0)
+    .max(INDEX_SHARDS - 1),
+  key: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+type Cursor = z.infer<typeof cursorSchema>;
+
+interface IndexSpec {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly shardPrefix: string;
+}
+
+const REFRESH_DUE: IndexSpec = { ...REFRESH_DUE_INDEX, shardPrefix: 'DUE#' };
+const AUTHORIZATION_EXPIRY: IndexSpec = { ...AUTHORIZATION_EXPIRY_INDEX, shardPrefix: 'EXP#' };
+
+export interface DynamoDbGrantStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Most grants one page of an index listing returns. */
+  readonly pageSize?: number;
+}
+
+/**
+ * The grant store on one DynamoDB table (design section 3). Every write that can race is conditional: grants on
+ * their version, leases on their holder and expiry, one-time values on not having been consumed. No transactions.
+ */
+export class DynamoDbGrantStore implements GrantStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly pageSize: number;
+
+  constructor(options: DynamoDbGrantStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.pageSize = options.pageSize ?? 500;
+  }
+
+  async getGrant(openId: string): Promise<Grant | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: grantKey(openId), ConsistentRead: true }),
+    );
+    return Item ? grantFromItem(Item) : undefined;
+  }
+
+  async createGrant(grant: NewGrant): Promise<Grant> {
+    const item = withoutUndefined({ ...grantKey(grant.openId), ...grantAttributes(grant), version: 1 });
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new GrantAlreadyExistsError(grant.openId);
+      throw error;
+    }
+    return { ...grant, version: 1 };
+  }
+
+  async updateGrant(grant: Grant, options: { releaseLeaseOf?: string } = {}): Promise<Grant> {
+    const releasing = options.releaseLeaseOf !== undefined;
+    const update = buildUpdate(
+      {
+        ...grantAttributes(grant),
+        version: grant.version + 1,
+        ...(releasing ? { leaseHolder: undefined, leaseUntil: undefined } : {}),
+      },
+      { ':expectedVersion': grant.version },
+    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(grant.openId),
+          ...update,
+          ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#version': 'version' },
+          ConditionExpression: 'attribute_exists(pk) AND #version = :expectedVersion',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StaleGrantError(grant.openId);
+      throw error;
+    }
+    const { lease, ...rest } = grant;
+    return { ...rest, version: grant.version + 1, ...(lease && !releasing ? { lease } : {}) };
+  }
+
+  async acquireLease(openId: string, holder: string, until: Date, now: Date): Promise<Grant> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(openId),
+          UpdateExpression: 'SET leaseHolder = :holder, leaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseHolder = :holder)',
+          ExpressionAttributeValues: { ':holder': holder, ':until': until.getTime(), ':now': now.getTime() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!Attributes) throw new GrantNotFoundError(openId);
+      return grantFromItem(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = await this.getGrant(openId);
+      if (!current) throw new GrantNotFoundError(openId);
+      throw new LeaseHeldError(openId, current.lease?.until ?? now);
+    }
+  }
+
+  async releaseLease(openId: string, holder: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(openId),
+          UpdateExpression: 'REMOVE leaseHolder, leaseUntil',
+          ConditionExpression: 'leaseHolder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      // Someone else holds it now (ours expired), or nobody does: either way it is no longer ours to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async putShops(shops: readonly Shop[]): Promise<void> {
+    for (let start = 0; start < shops.length; start += BATCH_WRITE_LIMIT) {
+      let requests = shops
+        .slice(start, start + BATCH_WRITE_LIMIT)
+        .map((shop) => ({ PutRequest: { Item: shopItem(shop) } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        if (attempt > BATCH_WRITE_ATTEMPTS) throw new Error(`${requests.length} shops could not be written`);
+        const { UnprocessedItems } = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: shopItem(shopFromItem(request.PutRequest.Item)) } }] : [],
+        );
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  async listShops(openId: string): Promise<Shop[]> {
+    const shops: Shop[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': grantKey(openId).pk, ':prefix': SHOP_SORT_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      shops.push(...(page.Items ?? []).map(shopFromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return shops;
+  }
+
+  async findShop(shopId: string): Promise<Shop | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: SHOP_ID_INDEX.indexName,
+        KeyConditionExpression: '#shopId = :shopId',
+        ExpressionAttributeNames: { '#shopId': SHOP_ID_INDEX.partitionKey },
+        ExpressionAttributeValues: { ':shopId': shopId },
+      }),
+    );
+    const [first] = Items ?? [];
+    return first ? shopFromItem(first) : undefined;
+  }
+
+  async saveState(state: string, record: AuthorizationState): Promise<void> {
+    await this.saveOneTime(stateKey(state), {
+      accountId: record.accountId,
+      returnTo: record.returnTo,
+      expiresAt: record.expiresAt,
+    });
+  }
+
+  async consumeState(state: string, now: Date): Promise<AuthorizationState> {
+    return stateFromItem(await this.consumeOneTime('state', stateKey(state), now));
+  }
+
+  async saveTicket(ticket: string, record: InstallTicket): Promise<void> {
+    await this.saveOneTime(ticketKey(ticket), { openId: record.openId, expiresAt: record.expiresAt });
+  }
+
+  async consumeTicket(ticket: string, now: Date): Promise<InstallTicket> {
+    return ticketFromItem(await this.consumeOneTime('ticket', ticketKey(ticket), now));
+  }
+
+  listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>> {
+    return this.listIndex(REFRESH_DUE, before, cursor);
+  }
+
+  listAuthorizationsEndingBefore(before: Date, cursor?: string): Promise<Page<GrantRef>> {
+    return this.listIndex(AUTHORIZATION_EXPIRY, before, cursor);
+  }
+
+  private async saveOneTime(key: { pk: string; sk: string }, record: Record<string, unknown> & { expiresAt: Date }) {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: withoutUndefined({
+          ...key,
+          ...record,
+          expiresAt: record.expiresAt.getTime(),
+          ttl: ttlFor(record.expiresAt),
+        }),
+        // A collision of 256-bit random values is not expected; refusing it keeps a consumed value consumed.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  /**
+   * Marks a one-time value consumed, once: the condition admits only the first caller, and only before expiry.
+   * The item stays until TTL so that a second use is told "used", not "unknown".
+   */
+  private async consumeOneTime(
+    kind: 'state' | 'ticket',
+    key: { pk: string; sk: string },
+    now: Date,
+  ): Promise<Record<string, unknown>> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET consumedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':now': now.getTime() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!Attributes) throw new OneTimeValueRejectedError(kind, 'unknown');
+      return Attributes;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      const reason: OneTimeRejection = !Item ? 'unknown' : Item.consumedAt !== undefined ? 'used' : 'expired';
+      throw new OneTimeValueRejectedError(kind, reason);
+    }
+  }
+
+  /** One page of a sharded sparse index: shard after shard, until the page is full or the shards run out. */
+  private async listIndex(index: IndexSpec, before: Date, cursorText?: string): Promise<Page<GrantRef>> {
+    const items: GrantRef[] = [];
+    let cursor: Cursor | undefined = cursorText ? decodeCursor(cursorText) : { shard: 0 };
+    while (cursor && items.length < this.pageSize) {
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.indexName,
+          KeyConditionExpression: '#shard = :shard AND #at < :before',
+          ExpressionAttributeNames: { '#shard': index.partitionKey, '#at': index.sortKey },
+          ExpressionAttributeValues: { ':shard': `${index.shardPrefix}${cursor.shard}`, ':before': before.getTime() },
+          ExclusiveStartKey: cursor.key,
+          Limit: this.pageSize - items.length,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(grantRefFromIndexItem(item, index.sortKey));
+      if (page.LastEvaluatedKey) {
+        cursor = { shard: cursor.shard, key: indexKey(page.LastEvaluatedKey) };
+      } else {
+        cursor = cursor.shard + 1 < INDEX_SHARDS ? { shard: cursor.shard + 1 } : undefined;
+      }
+    }
+    return cursor ? { items, cursor: encodeCursor(cursor) } : { items };
+  }
+}
+
+const indexItemSchema = z.object({ pk: z.string().startsWith('SELLER#') });
+
+function grantRefFromIndexItem(item: Record<string, unknown>, sortKey: string): GrantRef {
+  const { pk } = indexItemSchema.parse(item);
+  const at = z.number().int().parse(item[sortKey]);
+  return { openId: pk.slice('SELLER#'.length), at: new Date(at) };
+}
+
+function indexKey(key: Record<string, unknown>): Record<string, string | number> {
+  return z.record(z.string(), z.union([z.string(), z.number()])).parse(key);
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch (cause) {
+    throw new InvalidCursorError({ cause });
+  }
+}
+
+function withoutUndefined(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
+}

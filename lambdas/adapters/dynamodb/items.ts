@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  type AuthorizationState,
+  GRANT_STATUSES,
+  type Grant,
+  type InstallTicket,
+  SHOP_STATUSES,
+  type Shop,
+  sealedTokenSchema,
+} from '../../domain/model';
+import { INDEX_SHARDS } from './table-design';
+
+/** How items are keyed and what they hold. Times are epoch milliseconds, except `ttl` (seconds, as DynamoDB wants). */
+
+export const grantKey = (openId: string) => ({ pk: `SELLER#${openId}`, sk: 'GRANT' });
+export const shopKey = (openId: string, shopId: string) => ({ pk: `SELLER#${openId}`, sk: `SHOP#${shopId}` });
+export const SHOP_SORT_PREFIX = 'SHOP#';
+
+/** One-time values are stored under their SHA-256, never as they are. */
+export const hashOneTimeValue = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+export const stateKey = (state: string) => ({ pk: `STATE#${hashOneTimeValue(state)}`, sk: 'STATE' });
+export const ticketKey = (ticket: string) => ({ pk: `TICKET#${hashOneTimeValue(ticket)}`, sk: 'TICKET' });
+
+/** Which index shard a seller's grant lives in: stable, and spread evenly. */
+export function indexShard(openId: string): number {
+  return (createHash('sha256').update(openId, 'utf8').digest()[0] ?? 0) % INDEX_SHARDS;
+}
+
+const epochMs = z
+  .number()
+  .int()
+  .transform((ms) => new Date(ms));
+
+export const grantItemSchema = z.object({
+  openId: z.string().min(1),
+  sellerName: z.string(),
+  baseRegion: z.string(),
+  userType: z.number().int(),
+  scopes: z.array(z.string()),
+  accountId: z.string().optional(),
+  status: z.enum(GRANT_STATUSES),
+  accessToken: sealedTokenSchema.optional(),
+  refreshToken: sealedTokenSchema.optional(),
+  accessExpiresAt: epochMs,
+  authorizationExpiresAt: epochMs,
+  authorizedAt: epochMs,
+  version: z.number().int().positive(),
+  leaseHolder: z.string().optional(),
+  leaseUntil: epochMs.optional(),
+  refreshFailures: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+  remindersSent: z.array(z.number().int()),
+});
+
+export function grantFromItem(item: Record<string, unknown>): Grant {
+  const { accessExpiresAt, leaseHolder, leaseUntil, ...rest } = grantItemSchema.parse(item);
+  return {
+    ...rest,
+    accessTokenExpiresAt: accessExpiresAt,
+    ...(leaseHolder !== undefined && leaseUntil !== undefined
+      ? { lease: { holder: leaseHolder, until: leaseUntil } }
+      : {}),
+  };
+}
+
+/** The grant's attributes as stored, without keys, version and lease; `undefined` marks one to remove. */
+export function grantAttributes(grant: Omit<Grant, 'version' | 'lease'>): Record<string, unknown> {
+  const active = grant.status === 'ACTIVE';
+  const shard = indexShard(grant.openId);
+  return {
+    type: 'GRANT',
+    openId: grant.openId,
+    sellerName: grant.sellerName,
+    baseRegion: grant.baseRegion,
+    userType: grant.userType,
+    scopes: [...grant.scopes],
+    accountId: grant.accountId,
+    status: grant.status,
+    accessToken: grant.accessToken,
+    refreshToken: grant.refreshToken,
+    accessExpiresAt: grant.accessTokenExpiresAt.getTime(),
+    authorizationExpiresAt: grant.authorizationExpiresAt.getTime(),
+    authorizedAt: grant.authorizedAt.getTime(),
+    refreshFailures: grant.refreshFailures,
+    lastError: grant.lastError,
+    remindersSent: [...grant.remindersSent],
+    // Only active grants are in the sparse indexes: nothing else is refreshed or reminded.
+    refreshShard: active ? `DUE#${shard}` : undefined,
+    expiryShard: active ? `EXP#${shard}` : undefined,
+  };
+}
+
+export const shopItemSchema = z.object({
+  shopId: z.string().min(1),
+  openId: z.string().min(1),
+  name: z.string(),
+  region: z.string(),
+  sellerType: z.string(),
+  cipher: z.string(),
+  code: z.string(),
+  status: z.enum(SHOP_STATUSES),
+});
+
+export const shopFromItem = (item: Record<string, unknown>): Shop => shopItemSchema.parse(item);
+
+export const shopItem = (shop: Shop) => ({ ...shopKey(shop.openId, shop.shopId), type: 'SHOP', ...shop });
+
+const oneTimeBase = { expiresAt: epochMs, consumedAt: epochMs.optional() };
+
+export const stateItemSchema = z.object({
+  accountId: z.string().min(1),
+  returnTo: z.string().optional(),
+  ...oneTimeBase,
+});
+export const ticketItemSchema = z.object({ openId: z.string().min(1), ...oneTimeBase });
+
+export const stateFromItem = (item: Record<string, unknown>): AuthorizationState => {
+  const { consumedAt: _, ...state } = stateItemSchema.parse(item);
+  return state;
+};
+
+export const ticketFromItem = (item: Record<string, unknown>): InstallTicket => {
+  const { consumedAt: _, ...ticket } = ticketItemSchema.parse(item);
+  return ticket;
+};
+
+/** DynamoDB's TTL wants seconds; TTL deletion is lazy, so reads check `expiresAt` themselves. */
+export const ttlFor = (expiresAt: Date) => Math.ceil(expiresAt.getTime() / 1000);

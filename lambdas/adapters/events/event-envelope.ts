@@ -1,0 +1,19 @@
+import { EventPublishError } from '../../domain/errors';
+import { findSecretKeys, type LifecycleEvent } from '../../domain/events';
+
+/** An event as EventBridge delivers it to a rule's target (the fields consumers read). */
+export interface DeliveredEvent {
+  readonly id: string;
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly time: string;
+  readonly detail: unknown;
+}
+
+/** Refuses, before anything is sent, events whose detail names a secret. */
+export function assertNoSecrets(events: readonly LifecycleEvent[]): void {
+  const found = events.flatMap((event) => findSecretKeys(event.detail).map((path) => `${event.type}: ${path}`));
+  if (found.length > 0) {
+    throw new EventPublishError(`events must not carry secrets (${found.join(', ')})`, events.length);
+  }
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { EVENT_SOURCE, type LifecycleEvent } from '../../domain/events';
+import type { Clock, EventPublisher } from '../../ports';
+import { assertNoSecrets, type DeliveredEvent } from './event-envelope';
+
+/** The local mode's bus: keeps every event, shaped as EventBridge delivers it, for `GET /_local/events`. */
+export class RecordingEventPublisher implements EventPublisher {
+  private readonly events: DeliveredEvent[] = [];
+
+  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+
+  async publish(events: readonly LifecycleEvent[]): Promise<void> {
+    assertNoSecrets(events);
+    const time = this.clock.now().toISOString();
+    for (const event of events) {
+      this.events.push({
+        id: randomUUID(),
+        source: EVENT_SOURCE,
+        'detail-type': event.type,
+        time,
+        detail: event.detail,
+      });
+    }
+  }
+
+  /** Every event so far, oldest first. */
+  list(): readonly DeliveredEvent[] {
+    return [...this.events];
+  }
+}

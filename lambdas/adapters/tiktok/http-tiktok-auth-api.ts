@@ -1,0 +1,278 @@
+import type { z } from 'zod';
+import {
+  TikTokAccessTokenRejectedError,
+  TikTokAppCredentialsError,
+  type TikTokError,
+  TikTokMissingScopeError,
+  TikTokReauthorizationRequiredError,
+  TikTokRequestRejectedError,
+  TikTokRetryLaterError,
+} from '../../domain/errors';
+import type { AppKeyAndSecret, AuthorizedShop, TokenSet } from '../../domain/model';
+import type { AppCredentials, Clock, TikTokAuthApi } from '../../ports';
+import { type Log, silentLog } from '../../shared/logger';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryTools, withRetry } from '../../shared/retry';
+import { signOpenApiRequest } from './open-api-signature';
+import { describeIssues, envelopeSchema, shopsDataSchema, tokenDataSchema } from './schemas';
+
+export const DEFAULT_AUTH_BASE_URL = 'https://auth.tiktok-shops.com';
+export const DEFAULT_API_BASE_URL = 'https://open-api.tiktokglobalshop.com';
+
+/** Codes TikTok documents as transient: too many requests, internal error, timeout. */
+const TRANSIENT_CODES = new Set([36009002, 36009003, 36009007]);
+const REAUTHORIZE_CODES = new Set([36004001, 36004005]);
+const MISSING_SCOPE = 105005;
+const ACCESS_TOKEN_CODES = new Set([105002, 101000]);
+/** Invalid sign: the signature is made with our app secret, so the secret is wrong. */
+const APP_CREDENTIAL_CODES = new Set([106001]);
+/** Undocumented codes for a wrong key or secret on the token endpoints: read from the message instead. */
+const APP_CREDENTIAL_MESSAGE = /app[ _]?(key|secret)/i;
+
+export interface HttpTikTokAuthApiOptions {
+  readonly credentials: AppCredentials;
+  readonly authBaseUrl?: string;
+  readonly apiBaseUrl?: string;
+  /** Per attempt, from sending the request to the last byte of the answer. */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+  readonly retryTools?: Omit<RetryTools, 'onRetry'>;
+  readonly clock?: Clock;
+  readonly log?: Log;
+  readonly fetch?: typeof fetch;
+}
+
+type Endpoint = 'token' | 'open-api';
+
+/** One failed attempt, classified; `retryable` says whether another attempt may help. */
+class AttemptError extends Error {
+  constructor(
+    readonly error: TikTokError,
+    readonly retryable: boolean,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * TikTok Shop's token endpoints and Get Authorized Shops over HTTPS (protocol sections 3 to 6). Each attempt has
+ * a timeout; transient failures are retried with jittered backoff; a rejection of the app's key or secret makes
+ * it read the credentials again once. URLs with their secrets in the query never reach a log or an error.
+ */
+export class HttpTikTokAuthApi implements TikTokAuthApi {
+  private readonly authBaseUrl: string;
+  private readonly apiBaseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly log: Log;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: HttpTikTokAuthApiOptions) {
+    this.authBaseUrl = options.authBaseUrl ?? DEFAULT_AUTH_BASE_URL;
+    this.apiBaseUrl = options.apiBaseUrl ?? DEFAULT_API_BASE_URL;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.log = options.log ?? silentLog;
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  exchangeAuthCode(authCode: string): Promise<TokenSet> {
+    return this.callTokenEndpoint('/api/v2/token/get', { auth_code: authCode, grant_type: 'authorized_code' }, [
+      authCode,
+    ]);
+  }
+
+  refreshTokens(refreshToken: string): Promise<TokenSet> {
+    return this.callTokenEndpoint(
+      '/api/v2/token/refresh',
+      { refresh_token: refreshToken, grant_type: 'refresh_token' },
+      [refreshToken],
+    );
+  }
+
+  getAuthorizedShops(accessToken: string): Promise<AuthorizedShop[]> {
+    const path = '/authorization/202309/shops';
+    return this.withCredentials((credentials) => {
+      const url = new URL(path, this.apiBaseUrl);
+      const build = () => {
+        const query = {
+          app_key: credentials.appKey,
+          timestamp: String(Math.floor(this.now().getTime() / 1000)),
+        };
+        const sign = signOpenApiRequest({ path, query }, credentials.appSecret);
+        url.search = new URLSearchParams({ ...query, sign }).toString();
+        return url;
+      };
+      return this.call('open-api', path, build, shopsDataSchema, [accessToken, credentials.appSecret], {
+        'x-tts-access-token': accessToken,
+        'content-type': 'application/json',
+      });
+    });
+  }
+
+  private callTokenEndpoint(path: string, parameters: Record<string, string>, secrets: string[]): Promise<TokenSet> {
+    return this.withCredentials((credentials) => {
+      const build = () => {
+        const url = new URL(path, this.authBaseUrl);
+        url.search = new URLSearchParams({
+          app_key: credentials.appKey,
+          app_secret: credentials.appSecret,
+          ...parameters,
+        }).toString();
+        return url;
+      };
+      return this.call('token', path, build, tokenDataSchema, [...secrets, credentials.appSecret]);
+    });
+  }
+
+  /** Runs `call` with the cached credentials, and once more with fresh ones when TikTok refuses them. */
+  private async withCredentials<T>(call: (credentials: AppKeyAndSecret) => Promise<T>): Promise<T> {
+    try {
+      return await call(await this.options.credentials.get());
+    } catch (error) {
+      if (!(error instanceof TikTokAppCredentialsError)) throw error;
+      this.log.warn('TikTok refused the app credentials; reading them again', { code: error.code });
+      return call(await this.options.credentials.reload());
+    }
+  }
+
+  private async call<S extends z.ZodType>(
+    endpoint: Endpoint,
+    path: string,
+    buildUrl: () => URL,
+    dataSchema: S,
+    secrets: string[],
+    headers: Record<string, string> = {},
+  ): Promise<z.output<S>> {
+    try {
+      return await withRetry(
+        () => this.attempt(endpoint, path, buildUrl(), dataSchema, secrets, headers),
+        (error) => error instanceof AttemptError && error.retryable,
+        this.retry,
+        {
+          ...this.options.retryTools,
+          onRetry: (error, attempt, delayMs) =>
+            this.log.warn('TikTok call failed; retrying', {
+              path,
+              attempt,
+              delayMs,
+              reason: error instanceof AttemptError ? error.error.message : 'unknown',
+            }),
+        },
+      );
+    } catch (error) {
+      if (error instanceof AttemptError) throw error.error;
+      throw error;
+    }
+  }
+
+  private async attempt<S extends z.ZodType>(
+    endpoint: Endpoint,
+    path: string,
+    url: URL,
+    dataSchema: S,
+    secrets: string[],
+    headers: Record<string, string>,
+  ): Promise<z.output<S>> {
+    const scrub = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join('[redacted]'), text);
+    let status: number;
+    let text: string;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await this.fetch(url, { method: 'GET', headers, signal });
+      status = response.status;
+      text = await response.text();
+    } catch (cause) {
+      // The cause is kept by name only: a network error can quote the URL, and the URL carries secrets.
+      const message = signal.aborted
+        ? `TikTok did not answer ${path} within ${this.timeoutMs} ms`
+        : `TikTok could not be reached for ${path}`;
+      throw new AttemptError(new TikTokRetryLaterError(message, { cause: describeCause(cause) }), true);
+    }
+
+    if (status === 429 || status >= 500) {
+      throw new AttemptError(new TikTokRetryLaterError(`TikTok answered ${path} with HTTP ${status}`), true);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AttemptError(
+        new TikTokRetryLaterError(`TikTok answered ${path} with HTTP ${status} and a body that is not JSON`),
+        false,
+      );
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      throw new AttemptError(
+        new TikTokRetryLaterError(
+          `TikTok's answer to ${path} is not an API response (${describeIssues(envelope.error)})`,
+        ),
+        false,
+      );
+    }
+    const { code, request_id: requestId } = envelope.data;
+    if (code !== 0) {
+      throw classifyRefusal(endpoint, path, code, scrub(envelope.data.message), requestId);
+    }
+    if (status !== 200) {
+      throw new AttemptError(new TikTokRequestRejectedError(`TikTok answered ${path} with HTTP ${status}`), false);
+    }
+    const data = dataSchema.safeParse(envelope.data.data);
+    if (!data.success) {
+      throw new AttemptError(
+        new TikTokRetryLaterError(`TikTok's data for ${path} is malformed at ${describeIssues(data.error)}`, {
+          requestId,
+        }),
+        false,
+      );
+    }
+    return data.data;
+  }
+
+  private now(): Date {
+    return this.options.clock?.now() ?? new Date();
+  }
+}
+
+function classifyRefusal(
+  endpoint: Endpoint,
+  path: string,
+  code: number,
+  message: string,
+  requestId: string | undefined,
+): AttemptError {
+  const details = { code, requestId };
+  const text = `TikTok refused ${path} (code ${code}: ${message})`;
+  if (TRANSIENT_CODES.has(code)) return new AttemptError(new TikTokRetryLaterError(text, details), true);
+  if (APP_CREDENTIAL_CODES.has(code) || (endpoint === 'token' && APP_CREDENTIAL_MESSAGE.test(message))) {
+    return new AttemptError(new TikTokAppCredentialsError(text, details), false);
+  }
+  if (endpoint === 'token') {
+    // Any refusal of an auth code or refresh token, documented (36004001, 36004005) or not, is one only the
+    // seller can mend by authorizing again.
+    const known = REAUTHORIZE_CODES.has(code) ? '' : ' (an undocumented refusal)';
+    return new AttemptError(new TikTokReauthorizationRequiredError(`${text}${known}`, details), false);
+  }
+  if (code === MISSING_SCOPE) return new AttemptError(new TikTokMissingScopeError(text, details), false);
+  if (ACCESS_TOKEN_CODES.has(code)) return new AttemptError(new TikTokAccessTokenRejectedError(text, details), false);
+  return new AttemptError(new TikTokRequestRejectedError(text, details), false);
+}
+
+/** A cause reduced to its name and code: enough to diagnose, nothing that could quote a URL. */
+function describeCause(cause: unknown): Error {
+  const name = stringField(cause, 'name') ?? 'Error';
+  const code = stringField(
+    typeof cause === 'object' && cause !== null && 'cause' in cause ? cause.cause : undefined,
+    'code',
+  );
+  const described = new Error(code ? `${name}: ${code}` : name);
+  described.name = name;
+  return described;
+}
+
+/** Reads a string field of a value of any realm (fetch's errors are not always this realm's `Error`). */
+function stringField(value: unknown, field: string): string | undefined {
+  if (typeof value !== 'object' || value === null || !(field in value)) return undefined;
+  const found: unknown = Reflect.get(value, field);
+  return typeof found === 'string' ? found : undefined;
+}

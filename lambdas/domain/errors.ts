@@ -1,0 +1,110 @@
+/**
+ * Errors the ports raise and the use cases react to. They know nothing of HTTP: one mapping at the edge turns
+ * them into status codes. Messages never carry a token, a secret, an auth code, a state or a ticket.
+ */
+
+/** Base of every error TikTok's answers lead to. */
+export abstract class TikTokError extends Error {
+  /** TikTok's numeric `code`, when the answer had one. */
+  readonly code?: number;
+  readonly requestId?: string;
+
+  constructor(message: string, details: { code?: number; requestId?: string; cause?: unknown } = {}) {
+    super(message, { cause: details.cause });
+    this.name = new.target.name;
+    this.code = details.code;
+    this.requestId = details.requestId;
+  }
+}
+
+/** TikTok did not answer usefully (network, timeout, 5xx, throttling, a malformed answer): try again later. */
+export class TikTokRetryLaterError extends TikTokError {}
+
+/** TikTok refused the auth code or refresh token: only the seller can fix this, by authorizing again. */
+export class TikTokReauthorizationRequiredError extends TikTokError {}
+
+/** The seller did not grant a permission the call needs (105005): not a token problem. */
+export class TikTokMissingScopeError extends TikTokError {}
+
+/** TikTok says our app key or secret is wrong: an operator must fix the app secret. */
+export class TikTokAppCredentialsError extends TikTokError {}
+
+/** The access token was refused (expired or invalid): refresh, then try once more. */
+export class TikTokAccessTokenRejectedError extends TikTokError {}
+
+/** TikTok refused a request for another reason; the code says which. */
+export class TikTokRequestRejectedError extends TikTokError {}
+
+/** The grant changed since it was read (its version moved on). */
+export class StaleGrantError extends Error {
+  constructor(readonly openId: string) {
+    super(`grant ${openId} changed since it was read`);
+    this.name = 'StaleGrantError';
+  }
+}
+
+export class GrantNotFoundError extends Error {
+  constructor(readonly openId: string) {
+    super(`no grant for seller ${openId}`);
+    this.name = 'GrantNotFoundError';
+  }
+}
+
+export class GrantAlreadyExistsError extends Error {
+  constructor(readonly openId: string) {
+    super(`a grant for seller ${openId} exists already`);
+    this.name = 'GrantAlreadyExistsError';
+  }
+}
+
+/** Another caller holds the grant's refresh lease. */
+export class LeaseHeldError extends Error {
+  constructor(
+    readonly openId: string,
+    readonly until: Date,
+  ) {
+    super(`the refresh lease of seller ${openId} is held until ${until.toISOString()}`);
+    this.name = 'LeaseHeldError';
+  }
+}
+
+export type OneTimeRejection = 'unknown' | 'expired' | 'used';
+
+/** A one-time value (state or install ticket) that cannot be consumed. Its value never appears in the message. */
+export class OneTimeValueRejectedError extends Error {
+  constructor(
+    readonly kind: 'state' | 'ticket',
+    readonly reason: OneTimeRejection,
+  ) {
+    super(`the ${kind} is ${reason === 'unknown' ? 'unknown' : reason === 'expired' ? 'expired' : 'already used'}`);
+    this.name = 'OneTimeValueRejectedError';
+  }
+}
+
+/** A sealed token that does not open with this key and context (tampered, or copied from another seller). */
+export class UnsealError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('a sealed token could not be opened for this seller', options);
+    this.name = 'UnsealError';
+  }
+}
+
+/** Events could not be delivered to the bus. */
+export class EventPublishError extends Error {
+  constructor(
+    message: string,
+    readonly failedCount: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EventPublishError';
+  }
+}
+
+/** A listing cursor that this store did not hand out. */
+export class InvalidCursorError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the cursor is not one this store handed out', options);
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The lifecycle events this service publishes on its bus (design section 5). No detail carries a token, a secret
+ * or a ticket; the only state that leaves the service is inside `reauthorizeUrl`, which is meant for the seller.
+ */
+
+export const EVENT_SOURCE = 'tiktok-shop-auth';
+
+interface DetailBase {
+  readonly openId: string;
+  /** ISO 8601. */
+  readonly occurredAt: string;
+}
+
+export interface ShopSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly region: string;
+}
+
+export interface EventDetails {
+  'Seller Authorized': DetailBase & {
+    readonly accountId?: string;
+    readonly sellerName: string;
+    readonly shops: readonly ShopSummary[];
+    readonly scopes: readonly string[];
+    readonly authorizationExpiresAt: string;
+    readonly reauthorization: boolean;
+  };
+  'Installation Pending Claim': DetailBase & { readonly sellerName: string; readonly shops: readonly ShopSummary[] };
+  'Installation Claimed': DetailBase & { readonly accountId: string };
+  'Tokens Refreshed': DetailBase & { readonly accessTokenExpiresAt: string; readonly authorizationExpiresAt: string };
+  'Token Refresh Failed': DetailBase & {
+    readonly reason: string;
+    readonly failures: number;
+    readonly retrying: boolean;
+  };
+  'Reauthorization Required': DetailBase & { readonly accountId?: string; readonly reason: string };
+  'Authorization Expiring': DetailBase & {
+    readonly accountId?: string;
+    readonly expiresAt: string;
+    readonly daysLeft: number;
+    readonly milestone: number;
+    readonly shops: readonly ShopSummary[];
+    readonly reauthorizeUrl: string;
+  };
+  'Seller Deauthorized': DetailBase & { readonly shopId: string; readonly grantRevoked: boolean };
+  'Seller Disconnected': DetailBase & { readonly accountId?: string };
+  'TikTok Shop Webhook': {
+    readonly openId?: string;
+    readonly occurredAt: string;
+    readonly type: number;
+    readonly typeName?: string;
+    readonly shopId?: string;
+    readonly notificationId?: string;
+    readonly timestamp: number;
+    readonly data: unknown;
+  };
+}
+
+export type LifecycleEventType = keyof EventDetails;
+
+/** One event, typed by its detail-type. */
+export type LifecycleEvent = {
+  [T in LifecycleEventType]: { readonly type: T; readonly detail: EventDetails[T] };
+}[LifecycleEventType];
+
+const SECRET_KEY = /^(access_?token|refresh_?token|app_?secret|secret|auth_?code|code|state|ticket|password)$/i;
+
+/**
+ * The paths of keys in an event detail that name a secret. Publishers refuse such events: a second line of
+ * defence behind the types above, since `data` of a forwarded webhook is TikTok's and untyped.
+ */
+export function findSecretKeys(value: unknown, path = 'detail'): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => findSecretKeys(item, `${path}[${index}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => [
+    ...(SECRET_KEY.test(key) ? [`${path}.${key}`] : []),
+    ...findSecretKeys(inner, `${path}.${key}`),
+  ]);
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * A token sealed by a {@link TokenSealer}: the only form in which tokens are stored. The brand makes it a type
+ * error to hand a plain token to the store.
+ */
+export const sealedTokenSchema = z
+  .string()
+  .regex(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not a sealed token')
+  .brand<'SealedToken'>();
+export type SealedToken = z.infer<typeof sealedTokenSchema>;
+
+export const GRANT_STATUSES = ['ACTIVE', 'REAUTH_REQUIRED', 'REVOKED'] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
+
+export const SHOP_STATUSES = ['ACTIVE', 'REVOKED'] as const;
+export type ShopStatus = (typeof SHOP_STATUSES)[number];
+
+/** TikTok's `user_type`: only sellers (0) can call the seller APIs this service holds tokens for. */
+export const USER_TYPE_SELLER = 0;
+
+/** What a seller's authorization holds. One per `open_id`; it can cover several shops. */
+export interface Grant {
+  readonly openId: string;
+  readonly sellerName: string;
+  readonly baseRegion: string;
+  readonly userType: number;
+  readonly scopes: readonly string[];
+  readonly accountId?: string;
+  readonly status: GrantStatus;
+  /** Absent once the grant is revoked: revoking deletes the tokens. */
+  readonly accessToken?: SealedToken;
+  readonly refreshToken?: SealedToken;
+  readonly accessTokenExpiresAt: Date;
+  /** The refresh token's expiry: when the seller must have authorized again. */
+  readonly authorizationExpiresAt: Date;
+  readonly authorizedAt: Date;
+  /** Incremented by every write; writes are conditional on the version they read. */
+  readonly version: number;
+  readonly lease?: Lease;
+  readonly refreshFailures: number;
+  readonly lastError?: string;
+  /** Reminder milestones (days before the end) already sent for the current `authorizationExpiresAt`. */
+  readonly remindersSent: readonly number[];
+}
+
+/** A grant as first written; the store assigns the version. */
+export type NewGrant = Omit<Grant, 'version' | 'lease'>;
+
+/** Who may refresh a grant right now, and until when. */
+export interface Lease {
+  readonly holder: string;
+  readonly until: Date;
+}
+
+export interface Shop {
+  readonly shopId: string;
+  readonly openId: string;
+  readonly name: string;
+  readonly region: string;
+  readonly sellerType: string;
+  readonly cipher: string;
+  readonly code: string;
+  readonly status: ShopStatus;
+}
+
+/** What a one-time authorization `state` is bound to. */
+export interface AuthorizationState {
+  readonly accountId: string;
+  readonly returnTo?: string;
+  readonly expiresAt: Date;
+}
+
+/** A one-time ticket that lets the app bind an App Store install to one of its accounts. */
+export interface InstallTicket {
+  readonly openId: string;
+  readonly expiresAt: Date;
+}
+
+/** Tokens and seller facts as TikTok returns them from `/token/get` and `/token/refresh`. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly refreshToken: string;
+  readonly refreshTokenExpiresAt: Date;
+  readonly openId: string;
+  readonly sellerName: string;
+  readonly sellerBaseRegion: string;
+  readonly userType: number;
+  readonly grantedScopes: readonly string[];
+}
+
+/** A shop as Get Authorized Shops returns it. */
+export interface AuthorizedShop {
+  readonly id: string;
+  readonly name: string;
+  readonly region: string;
+  readonly sellerType: string;
+  readonly cipher: string;
+  readonly code: string;
+}
+
+/** The app's Partner Center credentials. */
+export interface AppKeyAndSecret {
+  readonly appKey: string;
+  readonly appSecret: string;
+}
+
+/** One page of a listing; `cursor` is absent on the last page. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor?: string;
+}
+
+/** The key of a grant found by an index, with the index's sort value. */
+export interface GrantRef {
+  readonly openId: string;
+  readonly at: Date;
+}

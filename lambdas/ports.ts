@@ -1,0 +1,95 @@
+/**
+ * The ports: what the domain needs from the world. Adapters in `adapters/` implement them for AWS and for the
+ * local mode; tests hand in the local ones or real local services.
+ */
+import type { LifecycleEvent } from './domain/events';
+import type {
+  AppKeyAndSecret,
+  AuthorizationState,
+  AuthorizedShop,
+  Grant,
+  GrantRef,
+  InstallTicket,
+  NewGrant,
+  Page,
+  SealedToken,
+  Shop,
+  TokenSet,
+} from './domain/model';
+
+/** TikTok Shop's authorization endpoints. Errors are the `TikTok...Error` classes of `domain/errors`. */
+export interface TikTokAuthApi {
+  /** `/api/v2/token/get`: trades a seller's one-time auth code for tokens. */
+  exchangeAuthCode(authCode: string): Promise<TokenSet>;
+  /** `/api/v2/token/refresh`. */
+  refreshTokens(refreshToken: string): Promise<TokenSet>;
+  /** `/authorization/202309/shops`: the shops this access token covers, with their ciphers. */
+  getAuthorizedShops(accessToken: string): Promise<AuthorizedShop[]>;
+}
+
+/** The app's key and secret, cached by the adapter. */
+export interface AppCredentials {
+  get(): Promise<AppKeyAndSecret>;
+  /** Reads the credentials again, bypassing the cache: TikTok said the cached ones are wrong. */
+  reload(): Promise<AppKeyAndSecret>;
+}
+
+/** Who a sealed token belongs to; sealing binds the token to it. */
+export interface SealingContext {
+  readonly openId: string;
+  readonly appKey: string;
+}
+
+/** Envelope encryption of tokens, bound to the seller and the app. */
+export interface TokenSealer {
+  seal(token: string, context: SealingContext): Promise<SealedToken>;
+  /** Fails with `UnsealError` when the token was sealed for another context, or tampered with. */
+  unseal(sealed: SealedToken, context: SealingContext): Promise<string>;
+}
+
+/** Publishes lifecycle events to the app's other services. */
+export interface EventPublisher {
+  publish(events: readonly LifecycleEvent[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Where grants, shops, states and install tickets live. */
+export interface GrantStore {
+  getGrant(openId: string): Promise<Grant | undefined>;
+  /** Writes a first grant (version 1); `GrantAlreadyExistsError` when the seller has one. */
+  createGrant(grant: NewGrant): Promise<Grant>;
+  /**
+   * Writes `grant` when the stored version is still `grant.version`, and returns it with the next version;
+   * `StaleGrantError` otherwise. Leaves the lease alone unless `releaseLeaseOf` names its holder.
+   */
+  updateGrant(grant: Grant, options?: { releaseLeaseOf?: string }): Promise<Grant>;
+  /**
+   * Takes the grant's refresh lease for `holder` until `until`, when it is free, expired, or already `holder`'s,
+   * and returns the grant as it is now (the re-read). `LeaseHeldError` when another holder has it.
+   */
+  acquireLease(openId: string, holder: string, until: Date, now: Date): Promise<Grant>;
+  /** Gives the lease back; does nothing when `holder` no longer holds it. */
+  releaseLease(openId: string, holder: string): Promise<void>;
+
+  /** Writes the shops (insert or replace). */
+  putShops(shops: readonly Shop[]): Promise<void>;
+  listShops(openId: string): Promise<Shop[]>;
+  findShop(shopId: string): Promise<Shop | undefined>;
+
+  /** Stores a one-time state (hashed). */
+  saveState(state: string, record: AuthorizationState): Promise<void>;
+  /** Consumes a state exactly once; `OneTimeValueRejectedError` when unknown, expired or used. */
+  consumeState(state: string, now: Date): Promise<AuthorizationState>;
+  /** Stores a one-time install ticket (hashed). */
+  saveTicket(ticket: string, record: InstallTicket): Promise<void>;
+  /** Consumes a ticket exactly once; `OneTimeValueRejectedError` when unknown, expired or used. */
+  consumeTicket(ticket: string, now: Date): Promise<InstallTicket>;
+
+  /** Active grants whose access token expires before `before`, soonest first within each page. */
+  listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>>;
+  /** Active grants whose authorization ends before `before`. */
+  listAuthorizationsEndingBefore(before: Date, cursor?: string): Promise<Page<GrantRef>>;
+}

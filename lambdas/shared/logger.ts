@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { redactingReplacer } from './redact';
+
+/** What code outside the handlers needs of a logger; Powertools' Logger satisfies it. */
+export interface Log {
+  debug(message: string, ...extra: object[]): void;
+  info(message: string, ...extra: object[]): void;
+  warn(message: string, ...extra: object[]): void;
+  error(message: string, ...extra: object[]): void;
+}
+
+/** The one place that creates loggers: every log line goes through the redacting replacer. */
+export function createLogger(serviceName = 'tiktok-shop-auth'): Logger {
+  return new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
+}
+
+/** A logger that drops everything, for code whose caller does not care. */
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ServiceFunction } from '../../lib/constructs/service-function';
+import { Stack, synthWithNag, testApp } from './synth';
+
+const ENTRY = join(__dirname, 'fixtures', 'echo-handler.ts');
+
+describe('ServiceFunction', () => {
+  const app = testApp();
+  const stack = new Stack(app, 'Functions');
+  new ServiceFunction(stack, 'Echo', {
+    entry: ENTRY,
+    description: 'echoes',
+    environment: { TABLE_NAME: 'grants' },
+    timeout: Duration.seconds(5),
+    logRetention: RetentionDays.THREE_MONTHS,
+  });
+  const template = Template.fromStack(stack);
+
+  it('runs Node.js 24 on ARM64 with tracing, source maps and Powertools settings', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 5,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+      Environment: {
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'tiktok-shop-auth',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          TABLE_NAME: 'grants',
+        }),
+      },
+    });
+  });
+
+  it('logs to a group of its own with the retention asked for', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('has a role of its own that may write only to its own log group', () => {
+    const role = template.findResources('AWS::IAM::Role');
+    expect(Object.values(role).map((r) => r.Properties.ManagedPolicyArns)).toEqual([undefined]);
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EchoLogs'), 'Arn'] },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('passes cdk-nag with its acknowledgements', () => {
+    expect(() => synthWithNag(app)).not.toThrow();
+  });
+
+  it('bundles the handler with esbuild: minified, with a source map', () => {
+    const bundlingApp = testApp({ bundle: true });
+    const bundled = new Stack(bundlingApp, 'Bundled');
+    new ServiceFunction(bundled, 'Echo', { entry: ENTRY, description: 'echoes' });
+
+    const assembly = bundlingApp.synth();
+
+    const assetDirs = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    expect(assetDirs).toHaveLength(1);
+    const dir = join(assembly.directory, assetDirs[0] ?? '');
+    expect(readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+    const code = readFileSync(join(dir, 'index.js'), 'utf8');
+    expect(code).toContain('hello ');
+    expect(code.split('\n').length).toBeLessThan(10);
+    expect(statSync(join(dir, 'index.js.map')).size).toBeGreaterThan(0);
+  });
+});

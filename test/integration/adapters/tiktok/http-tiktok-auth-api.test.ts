@@ -1,0 +1,397 @@
+import { HttpTikTokAuthApi } from '../../../../lambdas/adapters/tiktok/http-tiktok-auth-api';
+import { signOpenApiRequest } from '../../../../lambdas/adapters/tiktok/open-api-signature';
+import {
+  TikTokAccessTokenRejectedError,
+  TikTokAppCredentialsError,
+  TikTokMissingScopeError,
+  TikTokReauthorizationRequiredError,
+  TikTokRequestRejectedError,
+  TikTokRetryLaterError,
+} from '../../../../lambdas/domain/errors';
+import type { AppKeyAndSecret } from '../../../../lambdas/domain/model';
+import type { AppCredentials } from '../../../../lambdas/ports';
+import type { Log } from '../../../../lambdas/shared/logger';
+import { ScriptedServer } from '../../../support/scripted-server';
+
+const APP_SECRET = 'app-secret-d41d8cd98f00b204';
+const AUTH_CODE = 'auth-code-TTP_b1f2c3d4e5';
+const REFRESH_TOKEN = 'refresh-token-ROW_9a8b7c6d';
+const ACCESS_TOKEN = 'access-token-ROW_1a2b3c4d';
+const NOW = new Date('2022-08-08T09:46:23Z');
+
+/** The official sample answer of `/api/v2/token/get` (protocol section 3). */
+const OFFICIAL_TOKEN_DATA = {
+  access_token: ACCESS_TOKEN,
+  access_token_expire_in: 1660556783,
+  refresh_token: REFRESH_TOKEN,
+  refresh_token_expire_in: 1691487031,
+  open_id: '7010736057180325637',
+  seller_name: 'Jjj test shop',
+  seller_base_region: 'ID',
+  user_type: 0,
+  granted_scopes: ['seller.authorization.info', 'seller.order.info'],
+};
+
+const ok = (data: unknown) => ({ body: { code: 0, message: 'success', request_id: 'req-ok', data } });
+const refused = (code: number, message = 'refused') => ({ body: { code, message, request_id: 'req-refused' } });
+
+class RotatingCredentials implements AppCredentials {
+  gets = 0;
+  reloads = 0;
+  constructor(
+    private current: AppKeyAndSecret,
+    private readonly next: AppKeyAndSecret = current,
+  ) {}
+  async get() {
+    this.gets++;
+    return this.current;
+  }
+  async reload() {
+    this.reloads++;
+    this.current = this.next;
+    return this.current;
+  }
+}
+
+class CapturingLog implements Log {
+  readonly lines: string[] = [];
+  private capture = (message: string, ...extra: object[]) => this.lines.push(JSON.stringify([message, ...extra]));
+  debug = this.capture;
+  info = this.capture;
+  warn = this.capture;
+  error = this.capture;
+}
+
+describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
+  const tiktok = new ScriptedServer();
+  let credentials: RotatingCredentials;
+  let log: CapturingLog;
+  let delays: number[];
+
+  const api = (overrides: Partial<ConstructorParameters<typeof HttpTikTokAuthApi>[0]> = {}) =>
+    new HttpTikTokAuthApi({
+      credentials,
+      authBaseUrl: tiktok.url,
+      apiBaseUrl: tiktok.url,
+      timeoutMs: 1000,
+      retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+      retryTools: { sleep: async (ms) => void delays.push(ms), random: () => 1 },
+      clock: { now: () => NOW },
+      log,
+      ...overrides,
+    });
+
+  beforeAll(() => tiktok.start());
+  afterAll(() => tiktok.stop());
+  beforeEach(() => {
+    tiktok.reset();
+    credentials = new RotatingCredentials({ appKey: 'app-key-1', appSecret: APP_SECRET });
+    log = new CapturingLog();
+    delays = [];
+  });
+
+  describe('exchanging an auth code', () => {
+    it('sends a GET with the secret, the code and the authorized_code grant type', async () => {
+      tiktok.reply(ok(OFFICIAL_TOKEN_DATA));
+
+      await api().exchangeAuthCode(AUTH_CODE);
+
+      const [request] = tiktok.requests;
+      expect(request?.method).toBe('GET');
+      expect(request?.path).toBe('/api/v2/token/get');
+      expect(Object.fromEntries(request?.query ?? [])).toEqual({
+        app_key: 'app-key-1',
+        app_secret: APP_SECRET,
+        auth_code: AUTH_CODE,
+        grant_type: 'authorized_code',
+      });
+    });
+
+    it('reads the expiries as absolute Unix seconds (the official sample)', async () => {
+      tiktok.reply(ok(OFFICIAL_TOKEN_DATA));
+
+      const tokens = await api().exchangeAuthCode(AUTH_CODE);
+
+      expect(tokens).toEqual({
+        accessToken: ACCESS_TOKEN,
+        accessTokenExpiresAt: new Date('2022-08-15T09:46:23Z'),
+        refreshToken: REFRESH_TOKEN,
+        refreshTokenExpiresAt: new Date(1691487031 * 1000),
+        openId: '7010736057180325637',
+        sellerName: 'Jjj test shop',
+        sellerBaseRegion: 'ID',
+        userType: 0,
+        grantedScopes: ['seller.authorization.info', 'seller.order.info'],
+      });
+    });
+
+    it('accepts the older granted_permissions and expiries sent as numeric strings', async () => {
+      const { granted_scopes: _, ...older } = OFFICIAL_TOKEN_DATA;
+      tiktok.reply(
+        ok({ ...older, access_token_expire_in: '1660556783', granted_permissions: ['seller.product.basic'] }),
+      );
+
+      const tokens = await api().exchangeAuthCode(AUTH_CODE);
+
+      expect(tokens.grantedScopes).toEqual(['seller.product.basic']);
+      expect(tokens.accessTokenExpiresAt).toEqual(new Date('2022-08-15T09:46:23Z'));
+    });
+
+    it('refuses an expiry that is a duration rather than a timestamp, without retrying', async () => {
+      tiktok.reply(ok({ ...OFFICIAL_TOKEN_DATA, access_token_expire_in: 604800 }));
+
+      const call = api().exchangeAuthCode(AUTH_CODE);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      await expect(call).rejects.toThrow('malformed at access_token_expire_in');
+      expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it.each([
+      [36004005, 'can not find related auth record'],
+      [36004001, 'rt has expired'],
+      [36004999, 'an undocumented refusal of the code'],
+    ])('treats code %i in an HTTP 200 as "authorize again", once', async (code, message) => {
+      tiktok.reply(refused(code, message));
+
+      const call = api().exchangeAuthCode(AUTH_CODE);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokReauthorizationRequiredError);
+      await expect(call).rejects.toMatchObject({ code, requestId: 'req-refused' });
+      expect(tiktok.requests).toHaveLength(1);
+    });
+  });
+
+  describe('refreshing', () => {
+    it('sends the refresh token with the refresh_token grant type', async () => {
+      tiktok.reply(ok({ ...OFFICIAL_TOKEN_DATA, refresh_token: 'rotated-refresh' }));
+
+      const tokens = await api().refreshTokens(REFRESH_TOKEN);
+
+      expect(tiktok.requests[0]?.path).toBe('/api/v2/token/refresh');
+      expect(Object.fromEntries(tiktok.requests[0]?.query ?? [])).toEqual({
+        app_key: 'app-key-1',
+        app_secret: APP_SECRET,
+        refresh_token: REFRESH_TOKEN,
+        grant_type: 'refresh_token',
+      });
+      expect(tokens.refreshToken).toBe('rotated-refresh');
+    });
+
+    it('treats an expired refresh token (36004001) as "authorize again"', async () => {
+      tiktok.reply(refused(36004001, 'rt has expired'));
+
+      await expect(api().refreshTokens(REFRESH_TOKEN)).rejects.toBeInstanceOf(TikTokReauthorizationRequiredError);
+    });
+  });
+
+  describe('transient failures', () => {
+    it('retries a 503 and succeeds', async () => {
+      tiktok.reply({ status: 503, raw: 'Service Unavailable' }, ok(OFFICIAL_TOKEN_DATA));
+
+      const tokens = await api().refreshTokens(REFRESH_TOKEN);
+
+      expect(tokens.accessToken).toBe(ACCESS_TOKEN);
+      expect(tiktok.requests).toHaveLength(2);
+    });
+
+    it.each([36009002, 36009003, 36009007])('retries code %i and succeeds', async (code) => {
+      tiktok.reply(refused(code), ok(OFFICIAL_TOKEN_DATA));
+
+      await expect(api().refreshTokens(REFRESH_TOKEN)).resolves.toMatchObject({ accessToken: ACCESS_TOKEN });
+      expect(tiktok.requests).toHaveLength(2);
+    });
+
+    it('gives up after the last attempt with "retry later", backing off further each time', async () => {
+      tiktok.reply({ status: 429 }, { status: 429 }, { status: 429 });
+
+      const call = api().refreshTokens(REFRESH_TOKEN);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      await expect(call).rejects.toThrow('HTTP 429');
+      expect(tiktok.requests).toHaveLength(3);
+      expect(delays).toEqual([100, 200]);
+    });
+
+    it('times out a server that does not answer in time, and retries it', async () => {
+      tiktok.reply({ ...ok(OFFICIAL_TOKEN_DATA), delayMs: 600 }, ok(OFFICIAL_TOKEN_DATA));
+
+      const tokens = await api({ timeoutMs: 150 }).refreshTokens(REFRESH_TOKEN);
+
+      expect(tokens.accessToken).toBe(ACCESS_TOKEN);
+      expect(tiktok.requests).toHaveLength(2);
+      expect(log.lines.join('\n')).toContain('did not answer /api/v2/token/refresh within 150 ms');
+    });
+
+    it('says "retry later" when every attempt times out', async () => {
+      tiktok.reply({ delayMs: 400 }, { delayMs: 400 });
+
+      const call = api({ timeoutMs: 100, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).refreshTokens(
+        REFRESH_TOKEN,
+      );
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      await expect(call).rejects.toThrow('TikTok did not answer /api/v2/token/refresh within 100 ms');
+    });
+
+    it('says "retry later" when the connection drops or nothing listens', async () => {
+      tiktok.reply({ hangUp: true }, { hangUp: true }, { hangUp: true });
+
+      await expect(api().refreshTokens(REFRESH_TOKEN)).rejects.toThrow('TikTok could not be reached');
+      await expect(
+        api({ authBaseUrl: 'http://127.0.0.1:9', retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }).refreshTokens(
+          REFRESH_TOKEN,
+        ),
+      ).rejects.toBeInstanceOf(TikTokRetryLaterError);
+    });
+
+    it('does not retry a body that is not JSON, but says "retry later"', async () => {
+      tiktok.reply({ raw: '<html>gateway error</html>' });
+
+      const call = api().refreshTokens(REFRESH_TOKEN);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      await expect(call).rejects.toThrow('not JSON');
+      expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it('does not retry JSON that is not an API answer', async () => {
+      tiktok.reply({ body: { hello: 'world' } });
+
+      await expect(api().refreshTokens(REFRESH_TOKEN)).rejects.toThrow('is not an API response (code)');
+      expect(tiktok.requests).toHaveLength(1);
+    });
+  });
+
+  describe('Get Authorized Shops', () => {
+    const SHOPS = {
+      shops: [
+        {
+          id: '7494049642642441621',
+          name: 'UK Shop',
+          region: 'GB',
+          seller_type: 'LOCAL',
+          cipher: 'GCP_a',
+          code: 'GBLC1',
+        },
+        {
+          id: '7494049642642441622',
+          name: 'US Shop',
+          region: 'US',
+          seller_type: 'CROSS_BORDER',
+          cipher: 'GCP_b',
+          code: 'USLC2',
+        },
+      ],
+    };
+
+    it('signs the request like TikTok checks it, with the token in the header only', async () => {
+      tiktok.reply(ok(SHOPS));
+
+      await api().getAuthorizedShops(ACCESS_TOKEN);
+
+      const [request] = tiktok.requests;
+      const query = Object.fromEntries(request?.query ?? []);
+      const { sign, ...signed } = query;
+      expect(request?.path).toBe('/authorization/202309/shops');
+      expect(signed).toEqual({ app_key: 'app-key-1', timestamp: String(NOW.getTime() / 1000) });
+      expect(sign).toBe(signOpenApiRequest({ path: '/authorization/202309/shops', query: signed }, APP_SECRET));
+      expect(request?.headers['x-tts-access-token']).toBe(ACCESS_TOKEN);
+      expect(request?.headers['content-type']).toBe('application/json');
+      expect(query).not.toHaveProperty('access_token');
+      expect(query).not.toHaveProperty('shop_cipher');
+    });
+
+    it('returns every shop with its cipher', async () => {
+      tiktok.reply(ok(SHOPS));
+
+      expect(await api().getAuthorizedShops(ACCESS_TOKEN)).toEqual([
+        {
+          id: '7494049642642441621',
+          name: 'UK Shop',
+          region: 'GB',
+          sellerType: 'LOCAL',
+          cipher: 'GCP_a',
+          code: 'GBLC1',
+        },
+        {
+          id: '7494049642642441622',
+          name: 'US Shop',
+          region: 'US',
+          sellerType: 'CROSS_BORDER',
+          cipher: 'GCP_b',
+          code: 'USLC2',
+        },
+      ]);
+    });
+
+    it.each([
+      [105005, TikTokMissingScopeError],
+      [105002, TikTokAccessTokenRejectedError],
+      [101000, TikTokAccessTokenRejectedError],
+      [36009004, TikTokRequestRejectedError],
+    ])('tells code %i apart', async (code, kind) => {
+      tiktok.reply(refused(code));
+
+      await expect(api().getAuthorizedShops(ACCESS_TOKEN)).rejects.toBeInstanceOf(kind);
+      expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it('reads the app credentials again once when the sign is refused, and succeeds with the new secret', async () => {
+      credentials = new RotatingCredentials(
+        { appKey: 'app-key-1', appSecret: 'old-secret' },
+        { appKey: 'app-key-1', appSecret: APP_SECRET },
+      );
+      tiktok.reply(refused(106001, 'invalid sign'), ok(SHOPS));
+
+      await expect(api().getAuthorizedShops(ACCESS_TOKEN)).resolves.toHaveLength(2);
+      expect(credentials.reloads).toBe(1);
+      const second = Object.fromEntries(tiktok.requests[1]?.query ?? []);
+      const { sign, ...signed } = second;
+      expect(sign).toBe(signOpenApiRequest({ path: '/authorization/202309/shops', query: signed }, APP_SECRET));
+    });
+  });
+
+  describe('wrong app credentials on the token endpoints', () => {
+    it('reads the credentials again once, then reports them wrong', async () => {
+      tiktok.reply(refused(36004002, 'app_secret is invalid'), refused(36004002, 'app_secret is invalid'));
+
+      const call = api().exchangeAuthCode(AUTH_CODE);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokAppCredentialsError);
+      expect(credentials.reloads).toBe(1);
+      expect(tiktok.requests).toHaveLength(2);
+    });
+  });
+
+  describe('secrets', () => {
+    const everything = (error: unknown): string => {
+      const parts: string[] = [];
+      for (let current = error; current instanceof Error; current = current.cause) {
+        parts.push(current.message, current.stack ?? '', JSON.stringify(current));
+      }
+      return parts.join('\n');
+    };
+
+    it.each([
+      [
+        'a refusal quoting the request',
+        refused(36004005, `auth_code ${AUTH_CODE} with app_secret ${APP_SECRET} not found`),
+      ],
+      ['a timeout', { delayMs: 400 }],
+      ['a dropped connection', { hangUp: true }],
+      ['malformed data', ok({ ...OFFICIAL_TOKEN_DATA, open_id: 42 })],
+    ])('keeps them out of the error and the logs for %s', async (_, reply) => {
+      tiktok.reply(reply, reply, reply);
+
+      const error = await api({ timeoutMs: 100 })
+        .exchangeAuthCode(AUTH_CODE)
+        .catch((caught: unknown) => caught);
+
+      const seen = `${everything(error)}\n${log.lines.join('\n')}`;
+      expect(error).toBeInstanceOf(Error);
+      for (const secret of [APP_SECRET, AUTH_CODE, ACCESS_TOKEN, REFRESH_TOKEN]) expect(seen).not.toContain(secret);
+      expect(seen).not.toContain('?app_key');
+    });
+  });
+});
