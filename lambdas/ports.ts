@@ -54,6 +54,13 @@ export interface EventPublisher {
 
 export interface Clock {
   now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Unguessable one-time values (states, install tickets, lease holders). */
+export interface SecretGenerator {
+  /** 256 random bits, URL-safe. */
+  oneTimeValue(): string;
 }
 
 /** Where grants, shops, states and install tickets live. */

@@ -1,44 +1,156 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { cryptoSecrets } from '../lambdas/adapters/crypto-secrets';
 import { createGrantTable } from '../lambdas/adapters/dynamodb/create-table';
+import { DynamoDbGrantStore } from '../lambdas/adapters/dynamodb/dynamodb-grant-store';
 import { RecordingEventPublisher } from '../lambdas/adapters/events/recording-event-publisher';
+import { EnvelopeTokenSealer } from '../lambdas/adapters/sealing/envelope-token-sealer';
+import { LocalDataKeys } from '../lambdas/adapters/sealing/local-data-keys';
+import { StaticAppCredentials } from '../lambdas/adapters/secrets/static-app-credentials';
+import { HttpTikTokAuthApi } from '../lambdas/adapters/tiktok/http-tiktok-auth-api';
+import type { Dependencies } from '../lambdas/domain/dependencies';
+import { createCredentialsHandler } from '../lambdas/handlers/credentials';
+import { createOAuthCallbackHandler } from '../lambdas/handlers/oauth-callback';
+import { createSellerApiHandler } from '../lambdas/handlers/seller-api';
+import type { Clock } from '../lambdas/ports';
+import { systemClock } from '../lambdas/shared/clock';
+import {
+  CREDENTIALS_SETTINGS,
+  linkSettings,
+  redirectSettings,
+  required,
+  tiktokEndpoints,
+} from '../lambdas/shared/config';
+import { json } from '../lambdas/shared/http';
+import { logger } from '../lambdas/shared/powertools';
+import { type FunctionGroup, matchPath, ROUTES, routeKey } from '../lambdas/shared/routes';
 import { type LocalDynamoDb, startDynalite } from './embedded-dynamodb';
+import { type ApiHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway';
+import { claimPage, landingPage, startPage } from './local-pages';
+import { TikTokSandbox } from './sandbox/tiktok-sandbox';
 
 export interface LocalServiceOptions {
   /** @default 3000; 0 picks a free port */
   readonly port?: number;
-  readonly tableName?: string;
+  /** The configuration, with the same names as in Lambda. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  /** Per attempt of each TikTok call. @default 5000 */
+  readonly tiktokTimeoutMs?: number;
+  /** Whether the sandbox rotates refresh tokens on refresh. @default false */
+  readonly rotateRefreshTokens?: boolean;
 }
 
 export interface LocalService {
   readonly url: string;
   readonly dynamo: LocalDynamoDb;
   readonly events: RecordingEventPublisher;
+  readonly sandbox: TikTokSandbox;
+  readonly dependencies: Dependencies;
+  /** The configuration in force, defaults filled in. */
+  readonly env: NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
-/** The whole service on one machine, on loopback only: embedded DynamoDB, the event recorder, the routes. */
-export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
-  const tableName = options.tableName ?? 'tiktok-shop-auth';
-  const dynamo = await startDynalite();
-  await createGrantTable(dynamo.client, tableName);
-  const events = new RecordingEventPublisher();
+const SANDBOX_PREFIX = '/sandbox';
+/** Larger bodies are refused before any handler sees them (API Gateway's own limit is 10 MB). */
+const MAX_BODY_BYTES = 1024 * 1024;
+const TABLE_NAME = 'tiktok-shop-auth';
 
-  const server: Server = createServer((request, response) => {
-    route(request, response, { events }).catch(() => {
-      if (!response.headersSent) sendJson(response, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
-    });
-  });
+/** The configuration of local mode: what the environment sets, and the sandbox and local pages for the rest. */
+export function localEnvironment(url: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const sandbox = `${url}${SANDBOX_PREFIX}`;
+  return {
+    ...env,
+    TIKTOK_SERVICE_ID: env.TIKTOK_SERVICE_ID ?? 'sandbox-service-id',
+    TIKTOK_APP_KEY: env.TIKTOK_APP_KEY ?? 'sandbox-app-key',
+    TIKTOK_APP_SECRET: env.TIKTOK_APP_SECRET ?? 'sandbox-app-secret',
+    TIKTOK_AUTHORIZE_URL: env.TIKTOK_AUTHORIZE_URL ?? `${sandbox}/open/authorize`,
+    TIKTOK_AUTH_BASE_URL: env.TIKTOK_AUTH_BASE_URL ?? sandbox,
+    TIKTOK_API_BASE_URL: env.TIKTOK_API_BASE_URL ?? sandbox,
+    SUCCESS_URL: env.SUCCESS_URL ?? `${url}/_local/landing/success`,
+    CLAIM_URL: env.CLAIM_URL ?? `${url}/_local/landing/claim`,
+  };
+}
+
+/**
+ * The whole service on one machine, on loopback only (design section 6): the same handlers as in Lambda behind a
+ * gateway that builds API Gateway events, dynalite with the table created at start, the TikTok Shop sandbox, and
+ * the events recorded for `GET /_local/events`.
+ */
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  const clock = options.clock ?? systemClock;
+  const dynamo = await startDynalite();
+  await createGrantTable(dynamo.client, TABLE_NAME);
+
+  const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, '127.0.0.1', () => resolve());
+  }).catch(async (error: unknown) => {
+    await dynamo.stop();
+    throw error;
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const env = localEnvironment(url, options.env ?? process.env);
+
+  const credentials = new StaticAppCredentials({
+    appKey: required(env, 'TIKTOK_APP_KEY'),
+    appSecret: required(env, 'TIKTOK_APP_SECRET'),
+  });
+  const events = new RecordingEventPublisher(clock);
+  const dependencies: Dependencies = {
+    store: new DynamoDbGrantStore({ client: dynamo.documentClient, tableName: TABLE_NAME }),
+    // Tokens live only as long as this process's memory, and so does the key that seals them.
+    sealer: new EnvelopeTokenSealer(new LocalDataKeys(randomBytes(32))),
+    credentials,
+    tiktok: new HttpTikTokAuthApi({
+      credentials,
+      ...tiktokEndpoints(env),
+      timeoutMs: options.tiktokTimeoutMs,
+      clock,
+      log: logger,
+    }),
+    events,
+    clock,
+    secrets: cryptoSecrets,
+    log: logger,
+  };
+  const appCredentials = await credentials.get();
+  const sandbox = new TikTokSandbox({
+    ...appCredentials,
+    serviceId: required(env, 'TIKTOK_SERVICE_ID'),
+    redirectUrl: `${url}/oauth/callback`,
+    clock,
+    rotateRefreshTokens: options.rotateRefreshTokens,
+  });
+
+  const handlers: Record<FunctionGroup, ApiHandler> = {
+    'oauth-callback': createOAuthCallbackHandler(() => ({ ...dependencies, settings: redirectSettings(env) })),
+    'seller-api': createSellerApiHandler(() => ({ ...dependencies, settings: linkSettings(env) })),
+    credentials: createCredentialsHandler(() => ({ ...dependencies, settings: CREDENTIALS_SETTINGS })),
+  };
+
+  server.on('request', (request, response) => {
+    serve(request, response, { url, serviceId: required(env, 'TIKTOK_SERVICE_ID'), sandbox, events, handlers }).catch(
+      (error: unknown) => {
+        logger.error('local request failed', { error: error instanceof Error ? error.message : 'unknown' });
+        if (!response.headersSent)
+          writeResult(response, json(500, { error: { code: 'INTERNAL', message: 'internal error' } }));
+        else response.destroy();
+      },
+    );
+  });
 
   return {
     url,
     dynamo,
     events,
+    sandbox,
+    dependencies,
+    env,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -47,18 +159,114 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   };
 }
 
-async function route(
-  request: IncomingMessage,
-  response: ServerResponse,
-  deps: { events: RecordingEventPublisher },
-): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-  if (request.method === 'GET' && path === '/_local/events') return sendJson(response, 200, deps.events.list());
-  if (request.method === 'GET' && path === '/_local/health') return sendJson(response, 200, { status: 'ok' });
-  sendJson(response, 404, { error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${path}` } });
+const createdLink = z.object({ url: z.string() });
+
+interface Served {
+  readonly url: string;
+  readonly serviceId: string;
+  readonly sandbox: TikTokSandbox;
+  readonly events: RecordingEventPublisher;
+  readonly handlers: Record<FunctionGroup, ApiHandler>;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
+async function serve(request: IncomingMessage, response: ServerResponse, served: Served): Promise<void> {
+  const target = new URL(request.url ?? '/', served.url);
+  const path = target.pathname;
+  const body = await readBody(request);
+  if (body === undefined)
+    return writeResult(response, json(413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'the body is too large' } }));
+
+  if (path === SANDBOX_PREFIX || path.startsWith(`${SANDBOX_PREFIX}/`)) {
+    return served.sandbox.handle(request, response, path.slice(SANDBOX_PREFIX.length), body);
+  }
+  const invoke = (
+    group: FunctionGroup,
+    key: string,
+    parameters: Record<string, string>,
+    input = body,
+    headers = request.headers,
+  ) =>
+    served.handlers[group](
+      toApiGatewayEvent({
+        method: key.split(' ')[0] ?? 'GET',
+        rawPath: path,
+        rawQueryString: target.search.slice(1),
+        headers,
+        body: input,
+        routeKey: key,
+        pathParameters: parameters,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      }),
+      lambdaContext(`local-${group}`),
+    );
+
+  for (const route of ROUTES) {
+    const parameters = request.method === route.method ? matchPath(route.path, path) : undefined;
+    if (parameters) return writeResult(response, await invoke(route.group, routeKey(route), parameters));
+  }
+
+  const local = `${request.method} ${path}`;
+  switch (local) {
+    case 'GET /':
+      return html(response, 200, startPage(served.serviceId));
+    case 'POST /_local/start': {
+      const form = new URLSearchParams(body.toString('utf8'));
+      const result = await invoke(
+        'seller-api',
+        'POST /authorization-links',
+        {},
+        jsonBody({ accountId: form.get('accountId') || 'local-demo-account' }),
+        {
+          'content-type': 'application/json',
+        },
+      );
+      const link = result.statusCode === 201 ? createdLink.safeParse(JSON.parse(String(result.body))) : undefined;
+      if (!link?.success) return writeResult(response, result);
+      response.writeHead(303, { location: link.data.url });
+      return void response.end();
+    }
+    case 'GET /_local/events':
+      return writeResult(response, json(200, served.events.list()));
+    case 'GET /_local/landing/success':
+      return html(response, 200, landingPage(target.searchParams));
+    case 'GET /_local/landing/claim':
+      return html(response, 200, claimPage(target.searchParams.get('ticket') ?? ''));
+    case 'POST /_local/landing/claim': {
+      const form = new URLSearchParams(body.toString('utf8'));
+      const result = await invoke(
+        'seller-api',
+        'POST /installations/claim',
+        {},
+        jsonBody({ ticket: form.get('ticket') ?? '', accountId: form.get('accountId') ?? '' }),
+        { 'content-type': 'application/json' },
+      );
+      return html(
+        response,
+        result.statusCode ?? 500,
+        claimPage('', typeof result.body === 'string' ? result.body : ''),
+      );
+    }
+    default:
+      return writeResult(response, json(404, { error: { code: 'ROUTE_NOT_FOUND', message: `no route ${local}` } }));
+  }
+}
+
+const jsonBody = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
+
+function html(response: ServerResponse, status: number, page: string): void {
+  response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(page);
+}
+
+/** The request body, or undefined when it is larger than the local limit. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += bytes.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
 }

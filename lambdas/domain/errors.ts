@@ -108,3 +108,49 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
+
+/** The seller denied the authorization, or TikTok sent no usable code. */
+export class AuthorizationDeniedError extends Error {
+  constructor(readonly reason: string) {
+    super(`the authorization was not granted (${reason})`);
+    this.name = 'AuthorizationDeniedError';
+  }
+}
+
+/** The account that authorized is not a seller (creators and partners cannot use the seller APIs). */
+export class UnsupportedUserTypeError extends Error {
+  constructor(readonly userType: number) {
+    super(`only seller accounts can be connected (user type ${userType})`);
+    this.name = 'UnsupportedUserTypeError';
+  }
+}
+
+export class ShopNotFoundError extends Error {
+  constructor(readonly shopId: string) {
+    super(`no shop ${shopId}`);
+    this.name = 'ShopNotFoundError';
+  }
+}
+
+/** The shop or the whole seller was deauthorized or disconnected. */
+export class AccessRevokedError extends Error {
+  constructor(
+    readonly subject: 'shop' | 'seller',
+    id: string,
+  ) {
+    super(`the ${subject} ${id} is no longer authorized`);
+    this.name = 'AccessRevokedError';
+  }
+}
+
+/** The seller must authorize again before the app can act for them. */
+export class ReauthorizationRequiredError extends Error {
+  constructor(
+    readonly openId: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`seller ${openId} must authorize again (${reason})`, options);
+    this.name = 'ReauthorizationRequiredError';
+  }
+}

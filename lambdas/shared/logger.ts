@@ -3,10 +3,10 @@ import { redactingReplacer } from './redact';
 
 /** What code outside the handlers needs of a logger; Powertools' Logger satisfies it. */
 export interface Log {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
+  debug(message: string, ...extra: Array<Record<string, unknown>>): void;
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+  error(message: string, ...extra: Array<Record<string, unknown>>): void;
 }
 
 /** The one place that creates loggers: every log line goes through the redacting replacer. */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_SOURCE, type LifecycleEvent } from '../../domain/events';
 import type { Clock, EventPublisher } from '../../ports';
+import { systemClock } from '../../shared/clock';
 import { assertNoSecrets, type DeliveredEvent } from './event-envelope';
 
 /** The local mode's bus: keeps every event, shaped as EventBridge delivers it, for `GET /_local/events`. */
 export class RecordingEventPublisher implements EventPublisher {
   private readonly events: DeliveredEvent[] = [];
 
-  constructor(private readonly clock: Clock = { now: () => new Date() }) {}
+  constructor(private readonly clock: Pick<Clock, 'now'> = systemClock) {}
 
   async publish(events: readonly LifecycleEvent[]): Promise<void> {
     assertNoSecrets(events);

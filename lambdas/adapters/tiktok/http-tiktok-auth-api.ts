@@ -36,7 +36,7 @@ export interface HttpTikTokAuthApiOptions {
   readonly timeoutMs?: number;
   readonly retry?: RetryPolicy;
   readonly retryTools?: Omit<RetryTools, 'onRetry'>;
-  readonly clock?: Clock;
+  readonly clock?: Pick<Clock, 'now'>;
   readonly log?: Log;
   readonly fetch?: typeof fetch;
 }
@@ -92,7 +92,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
   getAuthorizedShops(accessToken: string): Promise<AuthorizedShop[]> {
     const path = '/authorization/202309/shops';
     return this.withCredentials((credentials) => {
-      const url = new URL(path, this.apiBaseUrl);
+      const url = endpointUrl(this.apiBaseUrl, path);
       const build = () => {
         const query = {
           app_key: credentials.appKey,
@@ -112,7 +112,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
   private callTokenEndpoint(path: string, parameters: Record<string, string>, secrets: string[]): Promise<TokenSet> {
     return this.withCredentials((credentials) => {
       const build = () => {
-        const url = new URL(path, this.authBaseUrl);
+        const url = endpointUrl(this.authBaseUrl, path);
         url.search = new URLSearchParams({
           app_key: credentials.appKey,
           app_secret: credentials.appSecret,
@@ -232,6 +232,11 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
   private now(): Date {
     return this.options.clock?.now() ?? new Date();
   }
+}
+
+/** The base URL may carry a path of its own (a proxy, the local sandbox): the endpoint's path goes after it. */
+function endpointUrl(baseUrl: string, path: string): URL {
+  return new URL(`${baseUrl.replace(/\/+$/, '')}${path}`);
 }
 
 function classifyRefusal(

@@ -55,7 +55,8 @@ class RotatingCredentials implements AppCredentials {
 
 class CapturingLog implements Log {
   readonly lines: string[] = [];
-  private capture = (message: string, ...extra: object[]) => this.lines.push(JSON.stringify([message, ...extra]));
+  private capture = (message: string, ...extra: Array<Record<string, unknown>>) =>
+    this.lines.push(JSON.stringify([message, ...extra]));
   debug = this.capture;
   info = this.capture;
   warn = this.capture;

@@ -1,0 +1,42 @@
+import type { Dependencies } from './dependencies';
+
+export interface LinkSettings {
+  /** The market's authorize page, e.g. `https://services.tiktokshop.com/open/authorize`. */
+  readonly authorizeUrl: string;
+  /** The app's service id from Partner Center (not the app key). */
+  readonly serviceId: string;
+  /** How long a link's state stays valid. */
+  readonly stateTtlMs: number;
+}
+
+export interface LinkRequest {
+  readonly accountId: string;
+  /** Where the app wants the seller to land after authorizing (a path of the app). */
+  readonly returnTo?: string;
+}
+
+export interface AuthorizationLink {
+  readonly url: string;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Creates the link a seller follows to authorize the app:
+ * 1. a fresh 256-bit state, bound to the app's account, stored hashed, valid once until it expires;
+ * 2. the market's authorize URL with `service_id` and `state` (TikTok takes no redirect_uri: the Redirect URL is
+ *    fixed in Partner Center).
+ */
+export async function createAuthorizationLink(
+  request: LinkRequest,
+  deps: Pick<Dependencies, 'store' | 'clock' | 'secrets'>,
+  settings: LinkSettings,
+  options: { expiresAt?: Date } = {},
+): Promise<AuthorizationLink> {
+  const state = deps.secrets.oneTimeValue();
+  const expiresAt = options.expiresAt ?? new Date(deps.clock.now().getTime() + settings.stateTtlMs);
+  await deps.store.saveState(state, { accountId: request.accountId, returnTo: request.returnTo, expiresAt });
+  const url = new URL(settings.authorizeUrl);
+  url.searchParams.set('service_id', settings.serviceId);
+  url.searchParams.set('state', state);
+  return { url: url.toString(), expiresAt };
+}

@@ -1,0 +1,148 @@
+import type { Dependencies } from './dependencies';
+import { publishAfterCommit } from './dependencies';
+import { AuthorizationDeniedError, GrantAlreadyExistsError, UnsupportedUserTypeError } from './errors';
+import { updateGrantWithRetry } from './grant-updates';
+import { type Grant, type TokenSet, USER_TYPE_SELLER } from './model';
+import { reconcileShops, summarizeShops } from './shops';
+
+export interface CallbackInput {
+  readonly code?: string;
+  readonly state?: string;
+  readonly error?: string;
+}
+
+export interface CallbackSettings {
+  /** How long an App Store install's ticket stays valid. */
+  readonly ticketTtlMs: number;
+}
+
+export type CallbackOutcome =
+  | {
+      readonly kind: 'authorized';
+      readonly openId: string;
+      readonly accountId: string;
+      readonly returnTo?: string;
+      readonly reauthorization: boolean;
+    }
+  | {
+      readonly kind: 'pending-claim';
+      readonly openId: string;
+      readonly ticket: string;
+      readonly ticketExpiresAt: Date;
+    };
+
+/**
+ * The Redirect URL callback (design flows 2 to 4):
+ * 1. a denial (an `error`, or no usable code) ends here: no token call, nothing stored;
+ * 2. a state, when present, is consumed first, so a reused one never reaches TikTok;
+ * 3. the code is exchanged, and only sellers are accepted;
+ * 4. the authorized shops are fetched, so a failure there stores nothing either;
+ * 5. the tokens are sealed; the shops are written, then the grant (created, or updated in place for a returning
+ *    seller, its reminders cleared);
+ * 6. with a state, the grant is bound to the state's account and `Seller Authorized` is published; without one
+ *    (App Store installs, development shops) a one-time install ticket is issued for the app to claim.
+ */
+export async function completeAuthorization(
+  input: CallbackInput,
+  deps: Dependencies,
+  settings: CallbackSettings,
+): Promise<CallbackOutcome> {
+  const code = input.code?.trim();
+  if (input.error !== undefined || !code || code === 'null') {
+    throw new AuthorizationDeniedError(input.error ?? 'no authorization code');
+  }
+  const state = input.state?.trim() ? await deps.store.consumeState(input.state.trim(), deps.clock.now()) : undefined;
+
+  const tokens = await deps.tiktok.exchangeAuthCode(code);
+  if (tokens.userType !== USER_TYPE_SELLER) throw new UnsupportedUserTypeError(tokens.userType);
+  const authorizedShops = await deps.tiktok.getAuthorizedShops(tokens.accessToken);
+
+  const { appKey } = await deps.credentials.get();
+  const context = { openId: tokens.openId, appKey };
+  const [accessToken, refreshToken] = await Promise.all([
+    deps.sealer.seal(tokens.accessToken, context),
+    deps.sealer.seal(tokens.refreshToken, context),
+  ]);
+
+  const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops);
+  await deps.store.putShops(shops);
+
+  const now = deps.clock.now();
+  const authorized = (existing?: Grant): Grant => ({
+    openId: tokens.openId,
+    sellerName: tokens.sellerName,
+    baseRegion: tokens.sellerBaseRegion,
+    userType: tokens.userType,
+    scopes: tokens.grantedScopes,
+    accountId: state?.accountId ?? existing?.accountId,
+    status: 'ACTIVE',
+    accessToken,
+    refreshToken,
+    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+    authorizationExpiresAt: tokens.refreshTokenExpiresAt,
+    authorizedAt: now,
+    version: existing?.version ?? 0,
+    refreshFailures: 0,
+    remindersSent: [],
+  });
+  const { grant, reauthorization } = await saveGrant(tokens, authorized, deps);
+  const summary = summarizeShops(shops);
+  const occurredAt = now.toISOString();
+
+  if (state) {
+    await publishAfterCommit(deps, [
+      {
+        type: 'Seller Authorized',
+        detail: {
+          openId: grant.openId,
+          occurredAt,
+          accountId: state.accountId,
+          sellerName: grant.sellerName,
+          shops: summary,
+          scopes: grant.scopes,
+          authorizationExpiresAt: grant.authorizationExpiresAt.toISOString(),
+          reauthorization,
+        },
+      },
+    ]);
+    return {
+      kind: 'authorized',
+      openId: grant.openId,
+      accountId: state.accountId,
+      returnTo: state.returnTo,
+      reauthorization,
+    };
+  }
+
+  const ticket = deps.secrets.oneTimeValue();
+  const ticketExpiresAt = new Date(now.getTime() + settings.ticketTtlMs);
+  await deps.store.saveTicket(ticket, { openId: grant.openId, expiresAt: ticketExpiresAt });
+  await publishAfterCommit(deps, [
+    {
+      type: 'Installation Pending Claim',
+      detail: { openId: grant.openId, occurredAt, sellerName: grant.sellerName, shops: summary },
+    },
+  ]);
+  return { kind: 'pending-claim', openId: grant.openId, ticket, ticketExpiresAt };
+}
+
+/** Creates the seller's grant, or replaces the tokens of the one they had: never a second grant per seller. */
+async function saveGrant(
+  tokens: TokenSet,
+  authorized: (existing?: Grant) => Grant,
+  deps: Pick<Dependencies, 'store'>,
+): Promise<{ grant: Grant; reauthorization: boolean }> {
+  const existing = await deps.store.getGrant(tokens.openId);
+  if (!existing) {
+    try {
+      const { version: _, ...fresh } = authorized();
+      return { grant: await deps.store.createGrant(fresh), reauthorization: false };
+    } catch (error) {
+      // A second callback for the same seller won the race: update theirs instead.
+      if (!(error instanceof GrantAlreadyExistsError)) throw error;
+    }
+  }
+  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => authorized(current));
+  if (!grant) throw new Error(`the grant of seller ${tokens.openId} vanished while it was being written`);
+  return { grant, reauthorization: true };
+}

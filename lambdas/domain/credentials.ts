@@ -1,0 +1,61 @@
+import type { Dependencies } from './dependencies';
+import { AccessRevokedError, GrantNotFoundError, ReauthorizationRequiredError, ShopNotFoundError } from './errors';
+import { refreshGrant } from './refresh-grant';
+
+export interface CredentialsSettings {
+  /** Refresh first when the access token expires within this. */
+  readonly refreshWithinMs: number;
+  readonly leaseMs: number;
+  /** How long a caller waits for another caller's refresh of the same seller. */
+  readonly waitMs: number;
+}
+
+export interface ShopCredentials {
+  readonly shopId: string;
+  readonly shopCipher: string;
+  readonly openId: string;
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: Date;
+}
+
+/**
+ * A valid access token and the shop cipher for one shop, now (design flow 5):
+ * 1. the shop and its seller's grant must be active;
+ * 2. a token expiring within `refreshWithinMs` is refreshed first, under the grant's lease; concurrent callers
+ *    wait for that one refresh instead of starting their own;
+ * 3. the access token is unsealed for this seller and handed out.
+ */
+export async function getShopCredentials(
+  shopId: string,
+  deps: Dependencies,
+  settings: CredentialsSettings,
+): Promise<ShopCredentials> {
+  const shop = await deps.store.findShop(shopId);
+  if (!shop) throw new ShopNotFoundError(shopId);
+  if (shop.status !== 'ACTIVE') throw new AccessRevokedError('shop', shopId);
+  let grant = await deps.store.getGrant(shop.openId);
+  if (!grant) throw new GrantNotFoundError(shop.openId);
+  if (grant.status === 'REAUTH_REQUIRED') {
+    throw new ReauthorizationRequiredError(grant.openId, grant.lastError ?? 'reauthorization required');
+  }
+  if (grant.status === 'REVOKED' || !grant.accessToken) throw new AccessRevokedError('seller', grant.openId);
+
+  if (grant.accessTokenExpiresAt.getTime() - deps.clock.now().getTime() <= settings.refreshWithinMs) {
+    ({ grant } = await refreshGrant(grant.openId, deps, {
+      holder: `credentials:${deps.secrets.oneTimeValue()}`,
+      leaseMs: settings.leaseMs,
+      freshForMs: settings.refreshWithinMs,
+      waitMs: settings.waitMs,
+    }));
+  }
+  if (!grant.accessToken) throw new AccessRevokedError('seller', grant.openId);
+
+  const { appKey } = await deps.credentials.get();
+  return {
+    shopId,
+    shopCipher: shop.cipher,
+    openId: grant.openId,
+    accessToken: await deps.sealer.unseal(grant.accessToken, { openId: grant.openId, appKey }),
+    accessTokenExpiresAt: grant.accessTokenExpiresAt,
+  };
+}

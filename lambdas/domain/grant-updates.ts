@@ -1,0 +1,26 @@
+import type { Dependencies } from './dependencies';
+import { StaleGrantError } from './errors';
+import type { Grant } from './model';
+
+const ATTEMPTS = 5;
+
+/**
+ * Reads the grant, applies `change`, and writes it conditionally on the version read; when another writer got
+ * there first, reads again and re-applies. `change` returns undefined to leave the grant as it is.
+ */
+export async function updateGrantWithRetry(
+  deps: Pick<Dependencies, 'store'>,
+  openId: string,
+  change: (current: Grant | undefined) => Grant | undefined,
+): Promise<Grant | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.store.getGrant(openId);
+    const next = change(current);
+    if (!next || !current) return next ?? current;
+    try {
+      return await deps.store.updateGrant({ ...next, version: current.version });
+    } catch (error) {
+      if (!(error instanceof StaleGrantError) || attempt >= ATTEMPTS) throw error;
+    }
+  }
+}

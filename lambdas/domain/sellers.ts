@@ -1,0 +1,102 @@
+import type { Dependencies } from './dependencies';
+import { publishAfterCommit } from './dependencies';
+import { GrantNotFoundError, OneTimeValueRejectedError } from './errors';
+import { updateGrantWithRetry } from './grant-updates';
+import type { Grant, Shop } from './model';
+
+/** A seller as the app's services see it: never a token. */
+export interface SellerView {
+  readonly openId: string;
+  readonly sellerName: string;
+  readonly status: Grant['status'];
+  readonly accountId?: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly authorizationExpiresAt: Date;
+  readonly scopes: readonly string[];
+  readonly shops: readonly ShopView[];
+}
+
+export interface ShopView {
+  readonly id: string;
+  readonly name: string;
+  readonly region: string;
+  readonly sellerType: string;
+  readonly code: string;
+  readonly status: Shop['status'];
+}
+
+const shopView = (shop: Shop): ShopView => ({
+  id: shop.shopId,
+  name: shop.name,
+  region: shop.region,
+  sellerType: shop.sellerType,
+  code: shop.code,
+  status: shop.status,
+});
+
+export async function describeSeller(openId: string, deps: Pick<Dependencies, 'store'>): Promise<SellerView> {
+  const [grant, shops] = await Promise.all([deps.store.getGrant(openId), deps.store.listShops(openId)]);
+  if (!grant) throw new GrantNotFoundError(openId);
+  return {
+    openId: grant.openId,
+    sellerName: grant.sellerName,
+    status: grant.status,
+    accountId: grant.accountId,
+    accessTokenExpiresAt: grant.accessTokenExpiresAt,
+    authorizationExpiresAt: grant.authorizationExpiresAt,
+    scopes: grant.scopes,
+    shops: shops.map(shopView),
+  };
+}
+
+/**
+ * Binds an App Store install to the app's account (design flow 3): the ticket is consumed once, then the
+ * seller's grant takes the account.
+ */
+export async function claimInstallation(
+  request: { ticket: string; accountId: string },
+  deps: Pick<Dependencies, 'store' | 'clock' | 'events' | 'log'>,
+): Promise<{ openId: string; shops: ShopView[] }> {
+  const { openId } = await deps.store.consumeTicket(request.ticket, deps.clock.now());
+  const grant = await updateGrantWithRetry(deps, openId, (current) =>
+    current ? { ...current, accountId: request.accountId } : undefined,
+  );
+  // A ticket outliving its grant means the seller disconnected meanwhile: the claim has nothing to bind.
+  if (!grant) throw new OneTimeValueRejectedError('ticket', 'unknown');
+  const shops = await deps.store.listShops(openId);
+  await publishAfterCommit(deps, [
+    {
+      type: 'Installation Claimed',
+      detail: { openId, occurredAt: deps.clock.now().toISOString(), accountId: request.accountId },
+    },
+  ]);
+  return { openId, shops: shops.map(shopView) };
+}
+
+/**
+ * The app disconnects a seller: the tokens are deleted, the grant and its shops are marked revoked, and
+ * `Seller Disconnected` is published. Disconnecting twice is harmless.
+ */
+export async function disconnectSeller(
+  openId: string,
+  deps: Pick<Dependencies, 'store' | 'clock' | 'events' | 'log'>,
+): Promise<void> {
+  let wasActive = false;
+  const grant = await updateGrantWithRetry(deps, openId, (current) => {
+    if (!current) return undefined;
+    wasActive = current.status !== 'REVOKED';
+    const { accessToken: _access, refreshToken: _refresh, ...rest } = current;
+    return { ...rest, status: 'REVOKED' };
+  });
+  if (!grant) throw new GrantNotFoundError(openId);
+  const shops = await deps.store.listShops(openId);
+  await deps.store.putShops(shops.map((shop) => ({ ...shop, status: 'REVOKED' })));
+  if (wasActive) {
+    await publishAfterCommit(deps, [
+      {
+        type: 'Seller Disconnected',
+        detail: { openId, occurredAt: deps.clock.now().toISOString(), accountId: grant.accountId },
+      },
+    ]);
+  }
+}

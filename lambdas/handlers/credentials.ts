@@ -1,0 +1,32 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { type CredentialsSettings, getShopCredentials } from '../domain/credentials';
+import type { Dependencies } from '../domain/dependencies';
+import { awsDependencies } from '../shared/aws-dependencies';
+import { CREDENTIALS_SETTINGS } from '../shared/config';
+import { type HttpResult, json, jsonErrors, RequestValidationError } from '../shared/http';
+import { once } from '../shared/once';
+import { logger } from '../shared/powertools';
+
+export type CredentialsDependencies = Dependencies & { readonly settings: CredentialsSettings };
+
+const shopId = z.string().trim().min(1).max(128);
+
+/** GET /shops/{shopId}/credentials: the one route whose answer carries a token. */
+export function createCredentialsHandler(dependencies: () => CredentialsDependencies) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(jsonErrors(logger))
+    .handler(async (event) => {
+      const deps = dependencies();
+      const id = shopId.safeParse(event.pathParameters?.shopId);
+      if (!id.success) throw new RequestValidationError('shopId: must be 1 to 128 characters');
+      const credentials = await getShopCredentials(id.data, deps, deps.settings);
+      deps.log.info('credentials handed out', { shopId: credentials.shopId, openId: credentials.openId });
+      return json(200, { ...credentials, accessTokenExpiresAt: credentials.accessTokenExpiresAt.toISOString() });
+    });
+}
+
+export const handler = createCredentialsHandler(once(() => ({ ...awsDependencies(), settings: CREDENTIALS_SETTINGS })));

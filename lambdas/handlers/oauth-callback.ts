@@ -1,0 +1,162 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { type CallbackSettings, completeAuthorization } from '../domain/authorize-seller';
+import type { Dependencies } from '../domain/dependencies';
+import {
+  AuthorizationDeniedError,
+  OneTimeValueRejectedError,
+  TikTokAppCredentialsError,
+  TikTokReauthorizationRequiredError,
+  TikTokRetryLaterError,
+  UnsupportedUserTypeError,
+} from '../domain/errors';
+import { awsDependencies } from '../shared/aws-dependencies';
+import { type RedirectSettings, redirectSettings } from '../shared/config';
+import type { HttpResult } from '../shared/http';
+import { once } from '../shared/once';
+import { renderPage } from '../shared/pages';
+import { logger } from '../shared/powertools';
+
+export type OAuthCallbackDependencies = Dependencies & { readonly settings: RedirectSettings & CallbackSettings };
+
+const bounded = (max: number) => z.string().max(max).optional();
+const callbackQuery = z.object({
+  code: bounded(2048),
+  state: bounded(512),
+  error: bounded(256),
+  shop_region: bounded(16),
+});
+
+interface Failure {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly message: string;
+}
+
+const START_AGAIN = 'Please start again from the app.';
+
+/** What the seller is told, by what went wrong. Nothing internal, and never the code or the state. */
+function describeFailure(error: unknown): Failure {
+  if (error instanceof AuthorizationDeniedError) {
+    return {
+      status: 400,
+      code: 'AUTHORIZATION_DENIED',
+      title: 'Authorization not granted',
+      message: `The app was not authorized. ${START_AGAIN}`,
+    };
+  }
+  if (error instanceof OneTimeValueRejectedError) {
+    const why = { unknown: 'is not valid', expired: 'has expired', used: 'was already used' }[error.reason];
+    return {
+      status: 400,
+      code: `STATE_${error.reason.toUpperCase()}`,
+      title: 'This link cannot be used',
+      message: `This authorization link ${why}. ${START_AGAIN}`,
+    };
+  }
+  if (error instanceof UnsupportedUserTypeError) {
+    return {
+      status: 400,
+      code: 'NOT_A_SELLER',
+      title: 'Seller account needed',
+      message: 'Only TikTok Shop seller accounts can connect to this app.',
+    };
+  }
+  if (error instanceof TikTokReauthorizationRequiredError) {
+    return {
+      status: 502,
+      code: 'CODE_REFUSED',
+      title: 'TikTok did not accept the authorization',
+      message: `The authorization could not be completed. ${START_AGAIN}`,
+    };
+  }
+  if (error instanceof TikTokRetryLaterError || error instanceof TikTokAppCredentialsError) {
+    return {
+      status: 502,
+      code: 'TIKTOK_UNAVAILABLE',
+      title: 'TikTok Shop is not responding',
+      message: `We could not reach TikTok Shop to complete the authorization. ${START_AGAIN}`,
+    };
+  }
+  return {
+    status: 500,
+    code: 'INTERNAL',
+    title: 'Something went wrong',
+    message: `The authorization could not be completed. ${START_AGAIN}`,
+  };
+}
+
+function withQuery(base: string, parameters: Record<string, string | undefined>): string {
+  const url = new URL(base);
+  for (const [key, value] of Object.entries(parameters)) if (value !== undefined) url.searchParams.set(key, value);
+  return url.toString();
+}
+
+const redirect = (location: string): HttpResult => ({
+  statusCode: 302,
+  headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+  body: '',
+});
+
+const page = (status: number, html: string): HttpResult => ({
+  statusCode: status,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  },
+  body: html,
+});
+
+/** GET /oauth/callback: TikTok sends the seller's browser here after the authorize page. */
+export function createOAuthCallbackHandler(dependencies: () => OAuthCallbackDependencies) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const deps = dependencies();
+      const fail = (failure: Failure): HttpResult => {
+        const html = renderPage({ title: failure.title, message: failure.message, code: failure.code });
+        if (deps.settings.errorUrl) {
+          return { ...redirect(withQuery(deps.settings.errorUrl, { error: failure.code })), body: html };
+        }
+        return page(failure.status, html);
+      };
+
+      const query = callbackQuery.safeParse(event.queryStringParameters ?? {});
+      if (!query.success) {
+        deps.log.info('callback refused: malformed query');
+        return fail({
+          status: 400,
+          code: 'MALFORMED_CALLBACK',
+          title: 'This link cannot be used',
+          message: `The authorization link is malformed. ${START_AGAIN}`,
+        });
+      }
+      try {
+        const outcome = await completeAuthorization(query.data, deps, deps.settings);
+        deps.log.info('seller authorized', { openId: outcome.openId, outcome: outcome.kind });
+        return outcome.kind === 'authorized'
+          ? redirect(
+              withQuery(deps.settings.successUrl, {
+                openId: outcome.openId,
+                accountId: outcome.accountId,
+                returnTo: outcome.returnTo,
+              }),
+            )
+          : redirect(withQuery(deps.settings.claimUrl, { ticket: outcome.ticket }));
+      } catch (error) {
+        const failure = describeFailure(error);
+        const details = { code: failure.code, error: error instanceof Error ? error.message : 'unknown' };
+        if (failure.status >= 500) deps.log.error('callback failed', details);
+        else deps.log.info('callback refused', details);
+        return fail(failure);
+      }
+    });
+}
+
+export const handler = createOAuthCallbackHandler(
+  once(() => ({ ...awsDependencies(), settings: redirectSettings(process.env) })),
+);

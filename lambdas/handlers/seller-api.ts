@@ -1,0 +1,64 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { createAuthorizationLink, type LinkSettings } from '../domain/authorization-links';
+import { claimInstallation, describeSeller, disconnectSeller } from '../domain/sellers';
+import { awsBaseDependencies, type BaseDependencies } from '../shared/aws-dependencies';
+import { linkSettings } from '../shared/config';
+import { empty, type HttpResult, json, jsonErrors, parseJsonBody, RequestValidationError } from '../shared/http';
+import { once } from '../shared/once';
+import { logger } from '../shared/powertools';
+
+export type SellerApiDependencies = BaseDependencies & { readonly settings: LinkSettings };
+
+const accountId = z.string().trim().min(1).max(256);
+/** A path of the app (not another site): where the seller lands after authorizing. */
+const returnTo = z
+  .string()
+  .max(2048)
+  .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path of the app, starting with a single /');
+const linkBody = z.object({ accountId, returnTo: returnTo.optional() }).strict();
+const claimBody = z.object({ ticket: z.string().trim().min(1).max(512), accountId }).strict();
+const pathId = z.string().trim().min(1).max(128);
+
+function pathParameter(event: APIGatewayProxyEventV2, name: string): string {
+  const parsed = pathId.safeParse(event.pathParameters?.[name]);
+  if (!parsed.success) throw new RequestValidationError(`${name}: must be 1 to 128 characters`);
+  return parsed.data;
+}
+
+/** The app's internal routes about sellers: links, App Store claims, a seller's view, disconnecting. */
+export function createSellerApiHandler(dependencies: () => SellerApiDependencies) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(jsonErrors(logger))
+    .handler(async (event) => {
+      const deps = dependencies();
+      switch (event.routeKey) {
+        case 'POST /authorization-links': {
+          const link = await createAuthorizationLink(parseJsonBody(event, linkBody), deps, deps.settings);
+          return json(201, { url: link.url, expiresAt: link.expiresAt.toISOString() });
+        }
+        case 'POST /installations/claim':
+          return json(200, await claimInstallation(parseJsonBody(event, claimBody), deps));
+        case 'GET /sellers/{openId}': {
+          const seller = await describeSeller(pathParameter(event, 'openId'), deps);
+          return json(200, {
+            ...seller,
+            accessTokenExpiresAt: seller.accessTokenExpiresAt.toISOString(),
+            authorizationExpiresAt: seller.authorizationExpiresAt.toISOString(),
+          });
+        }
+        case 'DELETE /sellers/{openId}':
+          await disconnectSeller(pathParameter(event, 'openId'), deps);
+          return empty(204);
+        default:
+          return json(404, { error: { code: 'ROUTE_NOT_FOUND', message: `no route ${event.routeKey}` } });
+      }
+    });
+}
+
+export const handler = createSellerApiHandler(
+  once(() => ({ ...awsBaseDependencies(), settings: linkSettings(process.env) })),
+);

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL } from '../adapters/tiktok/http-tiktok-auth-api';
+import type { LinkSettings } from '../domain/authorization-links';
+import type { CallbackSettings } from '../domain/authorize-seller';
+import type { CredentialsSettings } from '../domain/credentials';
+import { describeInvalid } from './http';
+
+/** The two markets' seller authorization pages (protocol section 1); any other is set as a URL. */
+export const AUTHORIZE_URL_PRESETS = {
+  ROW: 'https://services.tiktokshop.com/open/authorize',
+  US: 'https://services.us.tiktokshop.com/open/authorize',
+} as const;
+export type Market = keyof typeof AUTHORIZE_URL_PRESETS;
+
+const MINUTE = 60_000;
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** The configuration is missing or wrong: says which variables and why, never their values. */
+export class ConfigurationError extends Error {
+  constructor(problems: string) {
+    super(`configuration: ${problems}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+function read<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigurationError(describeInvalid(parsed.error));
+  return parsed.data;
+}
+
+const linkEnv = z.object({
+  TIKTOK_SERVICE_ID: z.string().trim().min(1),
+  TIKTOK_AUTHORIZE_URL: httpUrl.optional(),
+  TIKTOK_MARKET: z.enum(['ROW', 'US']).default('ROW'),
+});
+
+/** `TIKTOK_AUTHORIZE_URL` wins over `TIKTOK_MARKET` (ROW or US). */
+export function linkSettings(env: NodeJS.ProcessEnv): LinkSettings {
+  const config = read(linkEnv, env);
+  return {
+    serviceId: config.TIKTOK_SERVICE_ID,
+    authorizeUrl: config.TIKTOK_AUTHORIZE_URL ?? AUTHORIZE_URL_PRESETS[config.TIKTOK_MARKET],
+    stateTtlMs: 60 * MINUTE,
+  };
+}
+
+export interface RedirectSettings {
+  readonly successUrl: string;
+  readonly claimUrl: string;
+  readonly errorUrl?: string;
+}
+
+const redirectEnv = z.object({ SUCCESS_URL: httpUrl, CLAIM_URL: httpUrl, ERROR_URL: httpUrl.optional() });
+
+export function redirectSettings(env: NodeJS.ProcessEnv): RedirectSettings & CallbackSettings {
+  const config = read(redirectEnv, env);
+  return {
+    successUrl: config.SUCCESS_URL,
+    claimUrl: config.CLAIM_URL,
+    errorUrl: config.ERROR_URL,
+    ticketTtlMs: 30 * MINUTE,
+  };
+}
+
+const tiktokEnv = z.object({
+  TIKTOK_AUTH_BASE_URL: httpUrl.default(DEFAULT_AUTH_BASE_URL),
+  TIKTOK_API_BASE_URL: httpUrl.default(DEFAULT_API_BASE_URL),
+});
+
+export function tiktokEndpoints(env: NodeJS.ProcessEnv): { authBaseUrl: string; apiBaseUrl: string } {
+  const config = read(tiktokEnv, env);
+  return { authBaseUrl: config.TIKTOK_AUTH_BASE_URL, apiBaseUrl: config.TIKTOK_API_BASE_URL };
+}
+
+export const CREDENTIALS_SETTINGS: CredentialsSettings = {
+  refreshWithinMs: 5 * MINUTE,
+  leaseMs: 30_000,
+  waitMs: 8_000,
+};
+
+/** One required variable, trimmed. */
+export function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`${name}: required`);
+  return value;
+}
