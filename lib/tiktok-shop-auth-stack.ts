@@ -1,11 +1,16 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ROUTES } from '../lambdas/shared/routes';
 import { AppSecret } from './constructs/app-secret';
 import { GrantTable } from './constructs/grant-table';
 import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
+import { SellerJourney, type SellerJourneySettings } from './constructs/seller-journey';
+import { ServiceApi } from './constructs/service-api';
 import { TokenSealingKey } from './constructs/token-sealing-key';
 
 export interface TikTokShopAuthStackProps extends StackProps {
+  /** The app's TikTok settings and where sellers are sent. */
+  readonly settings: SellerJourneySettings;
   /** An existing Secrets Manager secret holding `{"app_key", "app_secret"}`. @default a new, empty secret */
   readonly appSecretName?: string;
   /** @default 'tiktok-shop-auth' */
@@ -18,12 +23,38 @@ export class TikTokShopAuthStack extends Stack {
   public readonly sealingKey: TokenSealingKey;
   public readonly appSecret: AppSecret;
   public readonly eventBus: LifecycleEventBus;
+  public readonly api: ServiceApi;
+  public readonly sellerJourney: SellerJourney;
 
-  constructor(scope: Construct, id: string, props: TikTokShopAuthStackProps = {}) {
+  constructor(scope: Construct, id: string, props: TikTokShopAuthStackProps) {
     super(scope, id, props);
     this.grantTable = new GrantTable(this, 'Grants');
     this.sealingKey = new TokenSealingKey(this, 'TokenSealing');
     this.appSecret = new AppSecret(this, 'AppCredentials', { existingSecretName: props.appSecretName });
     this.eventBus = new LifecycleEventBus(this, 'Events', { eventBusName: props.eventBusName });
+    this.api = new ServiceApi(this, 'Http');
+
+    this.sellerJourney = new SellerJourney(this, 'SellerJourney', {
+      table: this.grantTable.table,
+      sealingKey: this.sealingKey.key,
+      appSecret: this.appSecret.secret,
+      eventBus: this.eventBus.bus,
+      settings: props.settings,
+    });
+    for (const route of ROUTES) this.api.addRoute(route, this.sellerJourney.functions[route.group].function);
+
+    new CfnOutput(this, 'RedirectUrl', {
+      value: `${this.api.url}oauth/callback`,
+      description: "Paste into Partner Center as the app's Redirect URL",
+    });
+    new CfnOutput(this, 'InternalApiUrl', {
+      value: this.api.url,
+      description: 'The internal API (IAM-signed requests): links, claims, sellers, credentials',
+    });
+    new CfnOutput(this, 'AppSecretArn', {
+      value: this.appSecret.secret.secretArn,
+      description: 'Fill with {"app_key": "...", "app_secret": "..."} from Partner Center',
+    });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.bus.eventBusName, description: 'Lifecycle events' });
   }
 }

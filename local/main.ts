@@ -8,8 +8,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 startLocalService({ port })
   .then((service) => {
-    console.log(`tiktok-shop-auth (local mode) on ${service.url}`);
-    console.log(`  events published so far: ${service.url}/_local/events`);
+    const sandbox = service.env.TIKTOK_AUTH_BASE_URL?.startsWith(service.url) ? ' (the local TikTok Shop sandbox)' : '';
+    console.log(`
+tiktok-shop-auth is running locally on ${service.url}
+
+  Start here:        ${service.url}/   authorize a sandbox seller in your browser
+  Redirect URL:      ${service.url}/oauth/callback
+  TikTok:            ${service.env.TIKTOK_AUTH_BASE_URL}${sandbox}
+  Events so far:     ${service.url}/_local/events
+
+  Or from a terminal:
+    curl -s -X POST ${service.url}/authorization-links -H 'content-type: application/json' -d '{"accountId":"demo"}'
+    curl -s ${service.url}/sellers/sbx-open-gb-0001
+    curl -s ${service.url}/shops/7494000000000000101/credentials
+
+Ctrl-C stops it; everything is kept in memory only.
+`);
     const stop = () => void service.stop().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -149,7 +149,7 @@ export function createOAuthCallbackHandler(dependencies: () => OAuthCallbackDepe
           : redirect(withQuery(deps.settings.claimUrl, { ticket: outcome.ticket }));
       } catch (error) {
         const failure = describeFailure(error);
-        const details = { code: failure.code, error: error instanceof Error ? error.message : 'unknown' };
+        const details = { failure: failure.code, error: error instanceof Error ? error.message : 'unknown' };
         if (failure.status >= 500) deps.log.error('callback failed', details);
         else deps.log.info('callback refused', details);
         return fail(failure);

@@ -10,9 +10,18 @@ export function testApp(options: { bundle?: boolean } = {}): App {
   return app;
 }
 
-export function synthStack(props: TikTokShopAuthStackProps = {}): { stack: TikTokShopAuthStack; template: Template } {
+export const TEST_SETTINGS = {
+  serviceId: '7123456789',
+  successUrl: 'https://app.example.com/tiktok/connected',
+  claimUrl: 'https://app.example.com/tiktok/claim',
+};
+
+export function synthStack(props: Partial<TikTokShopAuthStackProps> = {}): {
+  stack: TikTokShopAuthStack;
+  template: Template;
+} {
   const app = testApp();
-  const stack = new TikTokShopAuthStack(app, 'TikTokShopAuth', props);
+  const stack = new TikTokShopAuthStack(app, 'TikTokShopAuth', { settings: TEST_SETTINGS, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -29,3 +38,18 @@ export function synthWithNag(app: App): void {
 }
 
 export { Stack };
+
+/** Every IAM statement granted to the role of the function whose construct path starts with `functionId`. */
+export function statementsOf(template: Template, functionId: string): Array<Record<string, unknown>> {
+  const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) =>
+    id.startsWith(`${functionId}Role`),
+  );
+  if (roles.length !== 1) throw new Error(`expected one role for ${functionId}, found ${roles.join(', ') || 'none'}`);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roles[0]}"`))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+}
+
+/** The actions a statement list allows, flattened. */
+export const actionsOf = (statements: Array<Record<string, unknown>>): string[] =>
+  statements.flatMap((statement) => [statement.Action].flat() as string[]).sort();

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { TikTokShopAuthStack } from '../../lib/tiktok-shop-auth-stack';
-import { Stack, synthStack, synthWithNag, testApp } from './synth';
+import { Stack, synthStack, synthWithNag, TEST_SETTINGS, testApp } from './synth';
 
 describe('TikTokShopAuthStack', () => {
   const { template } = synthStack();
@@ -122,7 +122,7 @@ describe('TikTokShopAuthStack', () => {
   describe('cdk-nag AwsSolutions', () => {
     it('finds nothing unacknowledged in the stack', () => {
       const app = testApp();
-      new TikTokShopAuthStack(app, 'TikTokShopAuth');
+      new TikTokShopAuthStack(app, 'TikTokShopAuth', { settings: TEST_SETTINGS });
 
       expect(() => synthWithNag(app)).not.toThrow();
     });

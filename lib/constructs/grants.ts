@@ -1,0 +1,55 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+
+/** The item actions each function may take; never Scan, never DeleteItem, never the whole index wildcard. */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'BatchWriteItem';
+
+/**
+ * Grants exactly these actions on the table, and Query on the named indexes only, with what DynamoDB needs of
+ * the table's key to serve them.
+ */
+export function grantTableActions(
+  grantee: IGrantable,
+  table: ITable,
+  actions: readonly TableAction[],
+  indexes: readonly string[] = [],
+): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+    }),
+  );
+  const writes = actions.some((action) => action !== 'GetItem' && action !== 'Query');
+  table.encryptionKey?.grant(
+    grantee,
+    'kms:Decrypt',
+    'kms:DescribeKey',
+    ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] : []),
+  );
+}
+
+/** Only data keys whose encryption context names a seller and the app: the sealer's, and nothing else. */
+const sealingContextCondition = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['openId', 'appKey'] },
+  Null: { 'kms:EncryptionContext:openId': 'false', 'kms:EncryptionContext:appKey': 'false' },
+};
+
+/** May seal tokens (new data keys), not open them. */
+export function grantSealing(grantee: IGrantable, key: IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: sealingContextCondition,
+    }),
+  );
+}
+
+/** May open sealed tokens. */
+export function grantUnsealing(grantee: IGrantable, key: IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: sealingContextCondition }),
+  );
+}

@@ -1,0 +1,114 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
+import type { FunctionGroup } from '../../lambdas/shared/routes';
+import { grantSealing, grantTableActions, grantUnsealing } from './grants';
+import { ServiceFunction } from './service-function';
+
+/** Where the seller's browser goes next, and how TikTok is reached. */
+export interface SellerJourneySettings {
+  /** Partner Center's service id of the app (not the app key). */
+  readonly serviceId: string;
+  /** `ROW` or `US`, for the authorize page; ignored when `authorizeUrl` is set. @default 'ROW' */
+  readonly market?: 'ROW' | 'US';
+  /** The authorize page, as Partner Center's "Copy authorization link" shows it. @default the market's */
+  readonly authorizeUrl?: string;
+  /** Where a connected seller is sent (with `openId`, `accountId`, `returnTo`). */
+  readonly successUrl: string;
+  /** Where an App Store install is sent (with `ticket`) to log in and be claimed. */
+  readonly claimUrl: string;
+  /** Where a failed authorization is sent (with `error`). @default a page of the service */
+  readonly errorUrl?: string;
+  /** @default TikTok's */
+  readonly tiktokAuthBaseUrl?: string;
+  /** @default TikTok's */
+  readonly tiktokApiBaseUrl?: string;
+}
+
+export interface SellerJourneyProps {
+  readonly table: ITable;
+  readonly sealingKey: IKey;
+  readonly appSecret: ISecret;
+  readonly eventBus: IEventBus;
+  readonly settings: SellerJourneySettings;
+}
+
+const handlerEntry = (group: FunctionGroup) => `lambdas/handlers/${group}.ts`;
+
+function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+/**
+ * The functions of the seller's journey, each allowed only what it does: the callback seals tokens but cannot
+ * open them; the seller API touches neither KMS nor the app secret; only the credentials function opens tokens.
+ */
+export class SellerJourney extends Construct {
+  public readonly functions: Record<FunctionGroup, ServiceFunction>;
+
+  constructor(scope: Construct, id: string, props: SellerJourneyProps) {
+    super(scope, id);
+    const { table, sealingKey, appSecret, eventBus, settings } = props;
+    const common = { TABLE_NAME: table.tableName, EVENT_BUS_NAME: eventBus.eventBusName };
+    const tiktok = definedOnly({
+      APP_SECRET_ID: appSecret.secretArn,
+      SEALING_KEY_ID: sealingKey.keyArn,
+      TIKTOK_AUTH_BASE_URL: settings.tiktokAuthBaseUrl,
+      TIKTOK_API_BASE_URL: settings.tiktokApiBaseUrl,
+    });
+
+    const callback = new ServiceFunction(this, 'OAuthCallback', {
+      entry: handlerEntry('oauth-callback'),
+      description: 'The Redirect URL: exchanges the code, stores the sealed grant, sends the seller on',
+      timeout: Duration.seconds(20),
+      environment: {
+        ...common,
+        ...tiktok,
+        ...definedOnly({
+          SUCCESS_URL: settings.successUrl,
+          CLAIM_URL: settings.claimUrl,
+          ERROR_URL: settings.errorUrl,
+        }),
+      },
+    });
+    grantTableActions(callback.function, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
+    grantSealing(callback.function, sealingKey);
+    appSecret.grantRead(callback.function);
+    eventBus.grantPutEventsTo(callback.function);
+
+    const sellerApi = new ServiceFunction(this, 'SellerApi', {
+      entry: handlerEntry('seller-api'),
+      description: 'Internal API: authorization links, App Store claims, seller views, disconnecting',
+      environment: {
+        ...common,
+        ...definedOnly({
+          TIKTOK_SERVICE_ID: settings.serviceId,
+          TIKTOK_MARKET: settings.market,
+          TIKTOK_AUTHORIZE_URL: settings.authorizeUrl,
+        }),
+      },
+    });
+    grantTableActions(sellerApi.function, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
+    eventBus.grantPutEventsTo(sellerApi.function);
+
+    const credentials = new ServiceFunction(this, 'Credentials', {
+      entry: handlerEntry('credentials'),
+      description: 'Internal API: a valid access token and shop cipher, refreshed first when it is about to expire',
+      timeout: Duration.seconds(15),
+      environment: { ...common, ...tiktok },
+    });
+    grantTableActions(credentials.function, table, ['GetItem', 'UpdateItem', 'Query'], [SHOP_ID_INDEX.indexName]);
+    grantSealing(credentials.function, sealingKey);
+    grantUnsealing(credentials.function, sealingKey);
+    appSecret.grantRead(credentials.function);
+    eventBus.grantPutEventsTo(credentials.function);
+
+    this.functions = { 'oauth-callback': callback, 'seller-api': sellerApi, credentials };
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { TikTokShopAuthStackProps } from './tiktok-shop-auth-stack';
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** What `cdk deploy -c key=value` (or cdk.json's context) may set, checked before anything is built. */
+const contextSchema = z.object({
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+    .default('TikTokShopAuth'),
+  serviceId: z.string().trim().min(1, 'required: the service id from Partner Center'),
+  market: z.enum(['ROW', 'US']).optional(),
+  authorizeUrl: url.optional(),
+  successUrl: url,
+  claimUrl: url,
+  errorUrl: url.optional(),
+  tiktokAuthBaseUrl: url.optional(),
+  tiktokApiBaseUrl: url.optional(),
+  appSecretName: z.string().trim().min(1).optional(),
+  eventBusName: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,256}$/)
+    .optional(),
+});
+
+export const CONTEXT_KEYS = Object.keys(contextSchema.shape);
+
+/** The stack's name and props from the CDK context; a clear error naming each wrong or missing key. */
+export function stackSettingsFromContext(tryGetContext: (key: string) => unknown): {
+  stackName: string;
+  props: Omit<TikTokShopAuthStackProps, 'env'>;
+} {
+  const raw = Object.fromEntries(
+    CONTEXT_KEYS.map((key) => [key, tryGetContext(key)]).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `-c ${issue.path.join('.')}: ${issue.message}`).join('\n  ');
+    throw new Error(`tiktok-shop-auth needs its settings as CDK context:\n  ${problems}`);
+  }
+  const { stackName, appSecretName, eventBusName, ...settings } = parsed.data;
+  return { stackName, props: { settings, appSecretName, eventBusName } };
+}

@@ -1,0 +1,152 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { stackSettingsFromContext } from '../../lib/context-settings';
+import { actionsOf, statementsOf, synthStack } from './synth';
+
+describe('the seller journey on AWS', () => {
+  const { template } = synthStack({
+    settings: {
+      serviceId: '7123',
+      successUrl: 'https://app.example/ok',
+      claimUrl: 'https://app.example/claim',
+      market: 'US',
+    },
+  });
+
+  describe('routes', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => [
+      route.Properties.RouteKey,
+      route.Properties.AuthorizationType ?? 'NONE',
+    ]);
+
+    it('leaves only the callback public and puts every internal route behind IAM', () => {
+      expect(Object.fromEntries(routes)).toEqual({
+        'GET /oauth/callback': 'NONE',
+        'POST /authorization-links': 'AWS_IAM',
+        'POST /installations/claim': 'AWS_IAM',
+        'GET /sellers/{openId}': 'AWS_IAM',
+        'DELETE /sellers/{openId}': 'AWS_IAM',
+        'GET /shops/{shopId}/credentials': 'AWS_IAM',
+      });
+    });
+
+    it('throttles the stage and logs each request without its path or query', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        AccessLogSettings: {
+          DestinationArn: Match.anyValue(),
+          Format: Match.stringLikeRegexp('"route":"\\$context.routeKey"'),
+        },
+      });
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      const format: string = stage?.Properties.AccessLogSettings.Format;
+      expect(format).not.toMatch(/\$context\.(path|http\.path|requestOverride|querystring)/);
+      expect(format).not.toContain('$request');
+    });
+  });
+
+  describe('each function may do only what it does', () => {
+    const kmsOn = (statements: Array<Record<string, unknown>>, keyPrefix: string) =>
+      actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource).includes(keyPrefix)));
+
+    it('lets the callback seal tokens but not open them', () => {
+      const statements = statementsOf(template, 'SellerJourneyOAuthCallback');
+
+      expect(kmsOn(statements, 'TokenSealing')).toEqual(['kms:GenerateDataKey']);
+      expect(actionsOf(statements)).toEqual(
+        expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']),
+      );
+    });
+
+    it('binds sealing to data keys whose context names a seller and the app', () => {
+      const [sealing] = statementsOf(template, 'SellerJourneyOAuthCallback').filter((statement) =>
+        JSON.stringify(statement.Resource).includes('TokenSealing'),
+      );
+
+      expect(sealing?.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['openId', 'appKey'] },
+        Null: { 'kms:EncryptionContext:openId': 'false', 'kms:EncryptionContext:appKey': 'false' },
+      });
+    });
+
+    it('keeps the seller API away from the sealing key and the app secret', () => {
+      const statements = statementsOf(template, 'SellerJourneySellerApi');
+
+      expect(kmsOn(statements, 'TokenSealing')).toEqual([]);
+      expect(actionsOf(statements).filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+    });
+
+    it('lets only the credentials function open tokens, and query only the shop index', () => {
+      const statements = statementsOf(template, 'SellerJourneyCredentials');
+
+      expect(kmsOn(statements, 'TokenSealing')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      const dynamo = statements.find((statement) => actionsOf([statement]).includes('dynamodb:Query'));
+      expect(actionsOf(dynamo ? [dynamo] : [])).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect(JSON.stringify(dynamo?.Resource)).toContain('/index/ByShopId');
+    });
+
+    it('never allows Scan, DeleteItem or a wildcard index to any function', () => {
+      const all = ['SellerJourneyOAuthCallback', 'SellerJourneySellerApi', 'SellerJourneyCredentials'].flatMap((id) =>
+        statementsOf(template, id),
+      );
+
+      expect(actionsOf(all).filter((action) => /dynamodb:(Scan|DeleteItem|\*)/.test(action))).toEqual([]);
+      expect(JSON.stringify(all)).not.toContain('/index/*');
+    });
+  });
+
+  describe('configuration', () => {
+    it('gives each function only its own settings', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^Internal API: authorization links'),
+        Environment: { Variables: Match.objectLike({ TIKTOK_SERVICE_ID: '7123', TIKTOK_MARKET: 'US' }) },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^The Redirect URL'),
+        Environment: {
+          Variables: Match.objectLike({
+            SUCCESS_URL: 'https://app.example/ok',
+            CLAIM_URL: 'https://app.example/claim',
+          }),
+        },
+      });
+    });
+
+    it('prints the Redirect URL to paste into Partner Center, the internal API and the secret to fill', () => {
+      const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
+
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining(['RedirectUrl', 'InternalApiUrl', 'AppSecretArn', 'EventBusName']),
+      );
+      expect(JSON.stringify(template.toJSON().Outputs.RedirectUrl.Value)).toContain('oauth/callback');
+    });
+
+    it('names every missing or wrong context key before building anything', () => {
+      const context: Record<string, string> = { successUrl: 'ftp://nope', market: 'EU' };
+
+      expect(() => stackSettingsFromContext((key) => context[key])).toThrow(
+        /-c serviceId: .*\n.*-c market: .*\n.*-c successUrl: must be an http\(s\) URL\n.*-c claimUrl: /,
+      );
+    });
+
+    it('reads a complete context into the stack’s settings', () => {
+      const context: Record<string, string> = {
+        serviceId: '7123',
+        successUrl: 'https://app.example/ok',
+        claimUrl: 'https://app.example/claim',
+        appSecretName: 'tiktok/app',
+        stackName: 'TikTokShopAuthUS',
+      };
+
+      expect(stackSettingsFromContext((key) => context[key])).toEqual({
+        stackName: 'TikTokShopAuthUS',
+        props: {
+          settings: { serviceId: '7123', successUrl: 'https://app.example/ok', claimUrl: 'https://app.example/claim' },
+          appSecretName: 'tiktok/app',
+          eventBusName: undefined,
+        },
+      });
+    });
+  });
+});
