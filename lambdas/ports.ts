@@ -63,6 +63,22 @@ export interface SecretGenerator {
   oneTimeValue(): string;
 }
 
+/** What became of an attempt to take a webhook delivery. */
+export type ReceiptClaim = 'claimed' | 'done-already' | 'in-progress';
+
+/**
+ * Receipts of webhook deliveries, so each is acted on once. A delivery is claimed before its effects and marked
+ * done after them; a failed one is released so TikTok's retry can take it again.
+ */
+export interface WebhookReceipts {
+  /** Claims the delivery; an in-progress claim older than `inProgressUntil` of a dead caller can be taken over. */
+  claim(deliveryId: string, now: Date, inProgressUntil: Date): Promise<ReceiptClaim>;
+  /** The delivery's effects are done: duplicates until `keepUntil` are answered without effect. */
+  complete(deliveryId: string, keepUntil: Date): Promise<void>;
+  /** The effects failed: forget the claim so a retry is acted on. */
+  release(deliveryId: string): Promise<void>;
+}
+
 /** Where grants, shops, states and install tickets live. */
 export interface GrantStore {
   getGrant(openId: string): Promise<Grant | undefined>;

@@ -6,6 +6,7 @@ import { GrantTable } from './constructs/grant-table';
 import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
 import { SellerJourney, type SellerJourneySettings } from './constructs/seller-journey';
 import { ServiceApi } from './constructs/service-api';
+import { TikTokWebhooks } from './constructs/tiktok-webhooks';
 import { TokenSealingKey } from './constructs/token-sealing-key';
 
 export interface TikTokShopAuthStackProps extends StackProps {
@@ -25,6 +26,7 @@ export class TikTokShopAuthStack extends Stack {
   public readonly eventBus: LifecycleEventBus;
   public readonly api: ServiceApi;
   public readonly sellerJourney: SellerJourney;
+  public readonly webhooks: TikTokWebhooks;
 
   constructor(scope: Construct, id: string, props: TikTokShopAuthStackProps) {
     super(scope, id, props);
@@ -41,11 +43,22 @@ export class TikTokShopAuthStack extends Stack {
       eventBus: this.eventBus.bus,
       settings: props.settings,
     });
-    for (const route of ROUTES) this.api.addRoute(route, this.sellerJourney.functions[route.group].function);
+    this.webhooks = new TikTokWebhooks(this, 'Webhooks', {
+      table: this.grantTable.table,
+      appSecret: this.appSecret.secret,
+      eventBus: this.eventBus.bus,
+      settings: props.settings,
+    });
+    const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
+    for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
 
     new CfnOutput(this, 'RedirectUrl', {
       value: `${this.api.url}oauth/callback`,
       description: "Paste into Partner Center as the app's Redirect URL",
+    });
+    new CfnOutput(this, 'WebhookUrl', {
+      value: `${this.api.url}webhooks/tiktok`,
+      description: "Paste into Partner Center as the app's webhook URL (every type goes here)",
     });
     new CfnOutput(this, 'InternalApiUrl', {
       value: this.api.url,

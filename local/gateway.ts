@@ -31,7 +31,8 @@ export function toApiGatewayEvent(request: GatewayRequest): APIGatewayProxyEvent
   for (const [name, value] of new URLSearchParams(request.rawQueryString)) {
     query[name] = name in query ? `${query[name]},${value}` : value;
   }
-  const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
+  // A body that is not valid UTF-8 travels base64-encoded whatever its type says, so no byte is lost.
+  const isText = TEXT_TYPES.test(headers['content-type'] ?? '') && isUtf8(request.body);
   const now = new Date();
   return {
     version: '2.0',
@@ -63,6 +64,15 @@ export function toApiGatewayEvent(request: GatewayRequest): APIGatewayProxyEvent
       timeEpoch: now.getTime(),
     },
   };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Enough of a Lambda context for Powertools and middy. */

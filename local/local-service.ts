@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { cryptoSecrets } from '../lambdas/adapters/crypto-secrets';
 import { createGrantTable } from '../lambdas/adapters/dynamodb/create-table';
 import { DynamoDbGrantStore } from '../lambdas/adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbWebhookReceipts } from '../lambdas/adapters/dynamodb/dynamodb-webhook-receipts';
 import { RecordingEventPublisher } from '../lambdas/adapters/events/recording-event-publisher';
 import { EnvelopeTokenSealer } from '../lambdas/adapters/sealing/envelope-token-sealer';
 import { LocalDataKeys } from '../lambdas/adapters/sealing/local-data-keys';
@@ -14,6 +15,7 @@ import type { Dependencies } from '../lambdas/domain/dependencies';
 import { createCredentialsHandler } from '../lambdas/handlers/credentials';
 import { createOAuthCallbackHandler } from '../lambdas/handlers/oauth-callback';
 import { createSellerApiHandler } from '../lambdas/handlers/seller-api';
+import { createTikTokWebhookHandler } from '../lambdas/handlers/tiktok-webhook';
 import type { Clock } from '../lambdas/ports';
 import { systemClock } from '../lambdas/shared/clock';
 import {
@@ -22,6 +24,7 @@ import {
   redirectSettings,
   required,
   tiktokEndpoints,
+  webhookSettings,
 } from '../lambdas/shared/config';
 import { json } from '../lambdas/shared/http';
 import { logger } from '../lambdas/shared/powertools';
@@ -118,17 +121,20 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     secrets: cryptoSecrets,
     log: logger,
   };
+  const receipts = new DynamoDbWebhookReceipts(dynamo.documentClient, TABLE_NAME);
   const appCredentials = await credentials.get();
   const sandbox = new TikTokSandbox({
     ...appCredentials,
     serviceId: required(env, 'TIKTOK_SERVICE_ID'),
     redirectUrl: `${url}/oauth/callback`,
+    webhookUrl: `${url}/webhooks/tiktok`,
     clock,
     rotateRefreshTokens: options.rotateRefreshTokens,
   });
 
   const handlers: Record<FunctionGroup, ApiHandler> = {
     'oauth-callback': createOAuthCallbackHandler(() => ({ ...dependencies, settings: redirectSettings(env) })),
+    'tiktok-webhook': createTikTokWebhookHandler(() => ({ ...dependencies, receipts, settings: webhookSettings(env) })),
     'seller-api': createSellerApiHandler(() => ({ ...dependencies, settings: linkSettings(env) })),
     credentials: createCredentialsHandler(() => ({ ...dependencies, settings: CREDENTIALS_SETTINGS })),
   };

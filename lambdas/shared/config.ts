@@ -3,6 +3,8 @@ import { DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL } from '../adapters/tiktok/
 import type { LinkSettings } from '../domain/authorization-links';
 import type { CallbackSettings } from '../domain/authorize-seller';
 import type { CredentialsSettings } from '../domain/credentials';
+import type { ReminderSettings } from '../domain/reminders';
+import type { WebhookSettings } from '../domain/webhooks';
 import { describeInvalid } from './http';
 
 /** The two markets' seller authorization pages (protocol section 1); any other is set as a URL. */
@@ -84,4 +86,24 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigurationError(`${name}: required`);
   return value;
+}
+
+const reminderEnv = z.object({
+  REMINDER_MILESTONES: z
+    .string()
+    .regex(/^\d{1,3}(,\d{1,3})*$/, 'must be days before the end, comma-separated, e.g. 30,7,1')
+    .default('30,7,1'),
+});
+
+/** `REMINDER_MILESTONES`, e.g. `30,7,1`: the days before the end of an authorization at which sellers are reminded. */
+export function reminderSettings(env: NodeJS.ProcessEnv): ReminderSettings {
+  const milestones = read(reminderEnv, env)
+    .REMINDER_MILESTONES.split(',')
+    .map(Number)
+    .filter((days) => days > 0);
+  return { milestones: [...new Set(milestones)].sort((a, b) => b - a), link: linkSettings(env) };
+}
+
+export function webhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
+  return { reminders: reminderSettings(env), inProgressMs: 60_000, keepReceiptsMs: 14 * 24 * 60 * MINUTE };
 }

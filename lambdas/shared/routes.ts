@@ -3,7 +3,7 @@
  * and the local gateway both build from.
  */
 
-export type FunctionGroup = 'oauth-callback' | 'seller-api' | 'credentials';
+export type FunctionGroup = 'oauth-callback' | 'tiktok-webhook' | 'seller-api' | 'credentials';
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -16,6 +16,7 @@ export interface RouteSpec {
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/oauth/callback', group: 'oauth-callback', access: 'public' },
+  { method: 'POST', path: '/webhooks/tiktok', group: 'tiktok-webhook', access: 'public' },
   { method: 'POST', path: '/authorization-links', group: 'seller-api', access: 'iam' },
   { method: 'POST', path: '/installations/claim', group: 'seller-api', access: 'iam' },
   { method: 'GET', path: '/sellers/{openId}', group: 'seller-api', access: 'iam' },

@@ -2,7 +2,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 
-/** The item actions each function may take; never Scan, never DeleteItem, never the whole index wildcard. */
+/** The item actions a function may take on any item; never Scan, never DeleteItem, never the index wildcard. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'BatchWriteItem';
 
 /**
@@ -27,6 +27,17 @@ export function grantTableActions(
     'kms:Decrypt',
     'kms:DescribeKey',
     ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] : []),
+  );
+}
+
+/** May delete only items whose partition key starts with `prefix` (e.g. webhook receipts), nothing else. */
+export function grantDeleteWithKeyPrefix(grantee: IGrantable, table: ITable, prefix: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:DeleteItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+    }),
   );
 }
 

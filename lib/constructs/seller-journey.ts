@@ -6,17 +6,12 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import type { FunctionGroup } from '../../lambdas/shared/routes';
+import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
 import { ServiceFunction } from './service-function';
 
 /** Where the seller's browser goes next, and how TikTok is reached. */
-export interface SellerJourneySettings {
-  /** Partner Center's service id of the app (not the app key). */
-  readonly serviceId: string;
-  /** `ROW` or `US`, for the authorize page; ignored when `authorizeUrl` is set. @default 'ROW' */
-  readonly market?: 'ROW' | 'US';
-  /** The authorize page, as Partner Center's "Copy authorization link" shows it. @default the market's */
-  readonly authorizeUrl?: string;
+export interface SellerJourneySettings extends LinkEnvironmentSettings {
   /** Where a connected seller is sent (with `openId`, `accountId`, `returnTo`). */
   readonly successUrl: string;
   /** Where an App Store install is sent (with `ticket`) to log in and be claimed. */
@@ -37,20 +32,12 @@ export interface SellerJourneyProps {
   readonly settings: SellerJourneySettings;
 }
 
-const handlerEntry = (group: FunctionGroup) => `lambdas/handlers/${group}.ts`;
-
-function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-}
-
 /**
  * The functions of the seller's journey, each allowed only what it does: the callback seals tokens but cannot
  * open them; the seller API touches neither KMS nor the app secret; only the credentials function opens tokens.
  */
 export class SellerJourney extends Construct {
-  public readonly functions: Record<FunctionGroup, ServiceFunction>;
+  public readonly functions: Record<Exclude<FunctionGroup, 'tiktok-webhook'>, ServiceFunction>;
 
   constructor(scope: Construct, id: string, props: SellerJourneyProps) {
     super(scope, id);
@@ -85,14 +72,7 @@ export class SellerJourney extends Construct {
     const sellerApi = new ServiceFunction(this, 'SellerApi', {
       entry: handlerEntry('seller-api'),
       description: 'Internal API: authorization links, App Store claims, seller views, disconnecting',
-      environment: {
-        ...common,
-        ...definedOnly({
-          TIKTOK_SERVICE_ID: settings.serviceId,
-          TIKTOK_MARKET: settings.market,
-          TIKTOK_AUTHORIZE_URL: settings.authorizeUrl,
-        }),
-      },
+      environment: { ...common, ...linkEnvironment(settings) },
     });
     grantTableActions(sellerApi.function, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
     eventBus.grantPutEventsTo(sellerApi.function);

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { signOpenApiRequest } from '../../lambdas/adapters/tiktok/open-api-signature';
+import { webhookSignature } from '../../lambdas/adapters/tiktok/webhook-signature';
 import type { Clock } from '../../lambdas/ports';
 import { escapeHtml, PAGE_STYLE } from '../../lambdas/shared/pages';
 import { SANDBOX_SELLERS, type SandboxSeller } from './sandbox-sellers';
@@ -37,12 +38,25 @@ export const faultSchema = z
   })
   .strict();
 
+export const webhookRequestSchema = z
+  .object({
+    type: z.number().int().nonnegative(),
+    shopId: z.string().max(64).optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    notificationId: z.string().max(64).optional(),
+    timestamp: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type WebhookRequest = z.infer<typeof webhookRequestSchema>;
+
 export interface SandboxOptions {
   readonly appKey: string;
   readonly appSecret: string;
   readonly serviceId: string;
   /** The app's Redirect URL, as set in Partner Center. */
   readonly redirectUrl: string;
+  /** The app's webhook URL, as set in Partner Center. */
+  readonly webhookUrl: string;
   readonly clock: Clock;
   /** Whether a refresh hands out a new refresh token (TikTok's behaviour here is not documented). */
   readonly rotateRefreshTokens?: boolean;
@@ -114,6 +128,39 @@ export class TikTokSandbox {
     return this.redirect({ code: 'null', state, error: 'access_denied' });
   }
 
+  /**
+   * Sends a webhook to the app as TikTok does: the envelope, signed with HMAC-SHA256(app_secret, app_key + body) in
+   * the `Authorization` header. Types 6 and 7 get TikTok's sample data unless `data` is given.
+   */
+  async sendWebhook(request: WebhookRequest): Promise<{ status: number; body: string }> {
+    const now = this.options.clock.now();
+    const shopId = request.shopId ?? '';
+    const defaults: Record<number, Record<string, unknown>> = {
+      6: { message: `Shop_id ${shopId} is deauthorized from your APP by merchant.` },
+      7: {
+        message: `Authorization of shop_id ${shopId} is expiring in 20 days. Please direct the merchant to re-authorize.`,
+        expiration_time: String(Math.floor(now.getTime() / 1000) + 20 * 86_400),
+      },
+    };
+    const body = JSON.stringify({
+      type: request.type,
+      tts_notification_id:
+        request.notificationId ?? String(BigInt(now.getTime()) * 1000n + BigInt(randomBytes(2).readUInt16BE())),
+      shop_id: shopId,
+      timestamp: request.timestamp ?? Math.floor(now.getTime() / 1000),
+      data: request.data ?? defaults[request.type] ?? {},
+    });
+    const response = await fetch(this.options.webhookUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: webhookSignature(this.options.appKey, this.options.appSecret, Buffer.from(body)),
+      },
+      body,
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
   /** Answers a request whose path is relative to where the sandbox is mounted. */
   async handle(request: IncomingMessage, response: ServerResponse, path: string, body: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://sandbox');
@@ -130,6 +177,13 @@ export class TikTokSandbox {
         return this.answerApi('token/refresh', response, () => this.refresh(query));
       case 'GET /authorization/202309/shops':
         return this.answerApi('shops', response, () => this.shops(query, request.headers['x-tts-access-token']));
+      case 'POST /_webhooks': {
+        const parsed = webhookRequestSchema.safeParse(safeJson(body));
+        if (!parsed.success)
+          return this.sendJson(response, 400, { error: 'expected {type, shopId?, data?, notificationId?}' });
+        const delivery = await this.sendWebhook(parsed.data);
+        return this.sendJson(response, 200, { delivered: delivery.status });
+      }
       case 'POST /_faults': {
         const parsed = faultSchema.safeParse(safeJson(body));
         if (!parsed.success) return this.sendJson(response, 400, { error: 'expected {endpoint, fault, times?}' });

@@ -18,9 +18,10 @@ describe('the seller journey on AWS', () => {
       route.Properties.AuthorizationType ?? 'NONE',
     ]);
 
-    it('leaves only the callback public and puts every internal route behind IAM', () => {
+    it('leaves only the callback and the webhook public and puts every internal route behind IAM', () => {
       expect(Object.fromEntries(routes)).toEqual({
         'GET /oauth/callback': 'NONE',
+        'POST /webhooks/tiktok': 'NONE',
         'POST /authorization-links': 'AWS_IAM',
         'POST /installations/claim': 'AWS_IAM',
         'GET /sellers/{openId}': 'AWS_IAM',
@@ -86,10 +87,42 @@ describe('the seller journey on AWS', () => {
       expect(JSON.stringify(dynamo?.Resource)).toContain('/index/ByShopId');
     });
 
-    it('never allows Scan, DeleteItem or a wildcard index to any function', () => {
-      const all = ['SellerJourneyOAuthCallback', 'SellerJourneySellerApi', 'SellerJourneyCredentials'].flatMap((id) =>
-        statementsOf(template, id),
+    it('gives the webhook function the app secret but no sealing key, and lets it delete only receipts', () => {
+      const statements = statementsOf(template, 'WebhooksFunction');
+
+      expect(kmsOn(statements, 'TokenSealing')).toEqual([]);
+      expect(actionsOf(statements)).toEqual(
+        expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']),
       );
+      const deletes = statements.filter((statement) => actionsOf([statement]).includes('dynamodb:DeleteItem'));
+      expect(deletes).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:DeleteItem',
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
+        }),
+      ]);
+    });
+
+    it('answers TikTok within its 3 seconds: a short function timeout', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp("^TikTok's webhooks"),
+        Timeout: 6,
+        Environment: { Variables: Match.objectLike({ TIKTOK_SERVICE_ID: '7123', APP_SECRET_ID: Match.anyValue() }) },
+      });
+    });
+
+    it('never allows Scan, an unconditional DeleteItem or a wildcard index to any function', () => {
+      const all = [
+        'SellerJourneyOAuthCallback',
+        'SellerJourneySellerApi',
+        'SellerJourneyCredentials',
+        'WebhooksFunction',
+      ]
+        .flatMap((id) => statementsOf(template, id))
+        .filter(
+          (statement) =>
+            statement.Condition === undefined || !JSON.stringify(statement.Condition).includes('LeadingKeys'),
+        );
 
       expect(actionsOf(all).filter((action) => /dynamodb:(Scan|DeleteItem|\*)/.test(action))).toEqual([]);
       expect(JSON.stringify(all)).not.toContain('/index/*');
@@ -117,8 +150,9 @@ describe('the seller journey on AWS', () => {
       const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
 
       expect(Object.keys(outputs)).toEqual(
-        expect.arrayContaining(['RedirectUrl', 'InternalApiUrl', 'AppSecretArn', 'EventBusName']),
+        expect.arrayContaining(['RedirectUrl', 'WebhookUrl', 'InternalApiUrl', 'AppSecretArn', 'EventBusName']),
       );
+      expect(JSON.stringify(template.toJSON().Outputs.WebhookUrl.Value)).toContain('webhooks/tiktok');
       expect(JSON.stringify(template.toJSON().Outputs.RedirectUrl.Value)).toContain('oauth/callback');
     });
 

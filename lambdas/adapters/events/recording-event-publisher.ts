@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventPublishError } from '../../domain/errors';
 import { EVENT_SOURCE, type LifecycleEvent } from '../../domain/events';
 import type { Clock, EventPublisher } from '../../ports';
 import { systemClock } from '../../shared/clock';
@@ -7,11 +8,24 @@ import { assertNoSecrets, type DeliveredEvent } from './event-envelope';
 /** The local mode's bus: keeps every event, shaped as EventBridge delivers it, for `GET /_local/events`. */
 export class RecordingEventPublisher implements EventPublisher {
   private readonly events: DeliveredEvent[] = [];
+  private failures = 0;
 
   constructor(private readonly clock: Pick<Clock, 'now'> = systemClock) {}
 
+  /** Makes the next publishes fail, as PutEvents does when the bus refuses entries. */
+  failNext(count = 1): void {
+    this.failures += count;
+  }
+
   async publish(events: readonly LifecycleEvent[]): Promise<void> {
     assertNoSecrets(events);
+    if (this.failures > 0) {
+      this.failures--;
+      throw new EventPublishError(
+        `the local bus refused ${events.length} events (a failure was asked for)`,
+        events.length,
+      );
+    }
     const time = this.clock.now().toISOString();
     for (const event of events) {
       this.events.push({

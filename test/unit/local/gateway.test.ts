@@ -44,6 +44,15 @@ describe('toApiGatewayEvent', () => {
     expect(Buffer.from(event.body ?? '', 'base64')).toEqual(bytes);
   });
 
+  it('base64-encodes a body of a text type that is not valid UTF-8, so no byte is lost', () => {
+    const bytes = Buffer.from([0x7b, 0x80, 0x7d]);
+
+    const event = toApiGatewayEvent({ ...request, body: bytes });
+
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body ?? '', 'base64')).toEqual(bytes);
+  });
+
   it('leaves out an empty body and an empty query', () => {
     const event = toApiGatewayEvent({ ...request, rawQueryString: '', body: Buffer.alloc(0) });
 

@@ -18,7 +18,7 @@ describe('matchPath', () => {
 describe('ROUTES', () => {
   it('leaves only the two routes browsers and TikTok call without IAM', () => {
     expect(ROUTES.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`)).toEqual(
-      ['GET /oauth/callback'],
+      ['GET /oauth/callback', 'POST /webhooks/tiktok'],
     );
   });
 });

@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createGrantTable } from '../../../../lambdas/adapters/dynamodb/create-table';
 import { DynamoDbGrantStore } from '../../../../lambdas/adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbWebhookReceipts } from '../../../../lambdas/adapters/dynamodb/dynamodb-webhook-receipts';
 import {
   GrantAlreadyExistsError,
   GrantNotFoundError,
@@ -323,6 +324,50 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
         await save(store, value, expiresAt);
 
         expect(await rawItems()).not.toContain(value);
+      });
+    });
+
+    describe('webhook receipts', () => {
+      const receipts = () => new DynamoDbWebhookReceipts(dynamo.documentClient, tableName);
+      const claim = (id = 'n-1', now = T0) => receipts().claim(id, now, at(minutes(1), now));
+
+      it('claims a new delivery, and tells a second claimant it is in progress', async () => {
+        expect(await claim()).toBe('claimed');
+        expect(await claim()).toBe('in-progress');
+      });
+
+      it('answers a completed delivery as done, even after the claim would have lapsed', async () => {
+        await claim();
+        await receipts().complete('n-1', at(days(14)));
+
+        expect(await claim('n-1', at(minutes(5)))).toBe('done-already');
+      });
+
+      it('lets exactly one of many simultaneous claimants through', async () => {
+        const results = await Promise.all(Array.from({ length: 8 }, () => claim()));
+
+        expect(results.filter((result) => result === 'claimed')).toHaveLength(1);
+      });
+
+      it('takes over the claim of a caller that died mid-way once it lapses', async () => {
+        await claim();
+
+        expect(await claim('n-1', at(minutes(2)))).toBe('claimed');
+      });
+
+      it('forgets a released claim, so a retry is acted on', async () => {
+        await claim();
+        await receipts().release('n-1');
+
+        expect(await claim()).toBe('claimed');
+      });
+
+      it('does not release a delivery already done', async () => {
+        await claim();
+        await receipts().complete('n-1', at(days(14)));
+        await receipts().release('n-1');
+
+        expect(await claim()).toBe('done-already');
       });
     });
 

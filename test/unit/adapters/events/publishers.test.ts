@@ -17,6 +17,9 @@ const webhookCarrying = (data: unknown): LifecycleEvent => ({
   detail: { occurredAt: '2026-03-01T12:00:00.000Z', type: 1, timestamp: 1, data },
 });
 
+/** An event a careless change could build around the types (they have no place for a token). */
+const leaking = (detail: object) => ({ type: 'Seller Disconnected', detail }) as unknown as LifecycleEvent;
+
 describe('EventBridgePublisher', () => {
   const publisher = () =>
     new EventBridgePublisher(new EventBridgeClient({ region: 'eu-west-1' }), 'tiktok-shop-auth', undefined, {
@@ -73,12 +76,20 @@ describe('EventBridgePublisher', () => {
   });
 
   it('refuses an event whose detail names a secret, before sending anything', async () => {
-    const call = publisher().publish([webhookCarrying({ nested: [{ access_token: 'x' }] })]);
+    const call = publisher().publish([leaking({ openId: 'o', nested: [{ access_token: 'x' }] })]);
 
     await expect(call).rejects.toThrow(
-      'events must not carry secrets (TikTok Shop Webhook: detail.data.nested[0].access_token)',
+      'events must not carry secrets (Seller Disconnected: detail.nested[0].access_token)',
     );
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('forwards TikTok’s own webhook data as it is, whatever its keys are named', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+
+    await publisher().publish([webhookCarrying({ code: 'SKU-1', state: 'PENDING' })]);
+
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 });
 
@@ -104,7 +115,9 @@ describe('RecordingEventPublisher', () => {
   it('refuses an event that carries a secret, like the real bus', async () => {
     const recorder = new RecordingEventPublisher();
 
-    await expect(recorder.publish([webhookCarrying({ refreshToken: 'x' })])).rejects.toBeInstanceOf(EventPublishError);
+    await expect(recorder.publish([leaking({ openId: 'o', refreshToken: 'x' })])).rejects.toBeInstanceOf(
+      EventPublishError,
+    );
     expect(recorder.list()).toEqual([]);
   });
 });

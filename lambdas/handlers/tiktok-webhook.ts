@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { DynamoDbWebhookReceipts } from '../adapters/dynamodb/dynamodb-webhook-receipts';
+import { verifyWebhookSignature } from '../adapters/tiktok/webhook-signature';
+import {
+  receiveWebhook,
+  WEBHOOK_TYPE_NAMES,
+  type WebhookDependencies,
+  type WebhookSettings,
+  webhookSchema,
+} from '../domain/webhooks';
+import type { AppCredentials } from '../ports';
+import { createDocumentClient, FAST_AWS_CALLS } from '../shared/aws-clients';
+import { awsAppCredentials, awsBaseDependencies } from '../shared/aws-dependencies';
+import { required, webhookSettings } from '../shared/config';
+import { empty, type HttpResult, json, rawBody } from '../shared/http';
+import { once } from '../shared/once';
+import { logger, metrics } from '../shared/powertools';
+
+export type TikTokWebhookDependencies = WebhookDependencies & {
+  readonly credentials: AppCredentials;
+  readonly settings: WebhookSettings;
+};
+
+/** TikTok's webhooks are small; a larger body is refused before it is hashed. */
+export const MAX_WEBHOOK_BYTES = 64 * 1024;
+
+/**
+ * POST /webhooks/tiktok: verify the signature over the exact bytes received, then parse, then act once. TikTok
+ * retries anything but a 200, so failures answer 5xx and duplicates answer 200 without a second effect.
+ */
+export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDependencies) {
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use({
+      onError: async (request) => {
+        logger.error('webhook failed; TikTok will retry', { error: request.error?.message });
+        request.response = empty(500);
+      },
+    })
+    .handler(async (event) => {
+      const deps = dependencies();
+      const body = rawBody(event);
+      if (body.length > MAX_WEBHOOK_BYTES) {
+        metrics.addMetric('WebhookRejectedTooLarge', MetricUnit.Count, 1);
+        return empty(413);
+      }
+      const { appKey, appSecret } = await deps.credentials.get();
+      if (!verifyWebhookSignature(event.headers?.authorization, appKey, appSecret, body)) {
+        metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
+        deps.log.warn('webhook refused: bad or missing signature', { bytes: body.length });
+        return empty(401);
+      }
+      const webhook = webhookSchema.safeParse(parseJson(body));
+      if (!webhook.success) {
+        deps.log.warn('signed body is not a webhook');
+        return json(400, { error: { code: 'NOT_A_WEBHOOK', message: 'the body is not a TikTok Shop webhook' } });
+      }
+      const deliveryId =
+        webhook.data.tts_notification_id ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+      const outcome = await receiveWebhook(webhook.data, deliveryId, deps, deps.settings);
+      metrics.addDimension('type', WEBHOOK_TYPE_NAMES[webhook.data.type] ?? `UNKNOWN_${webhook.data.type}`);
+      metrics.addMetric(outcome === 'processed' ? 'WebhookProcessed' : 'WebhookDuplicate', MetricUnit.Count, 1);
+      deps.log.info('webhook received', { type: webhook.data.type, shopId: webhook.data.shop_id, deliveryId, outcome });
+      // A copy still being processed elsewhere is not done yet: a non-200 makes TikTok come back for it.
+      return empty(outcome === 'in-progress' ? 503 : 200);
+    });
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = createTikTokWebhookHandler(
+  once(() => ({
+    ...awsBaseDependencies(process.env, FAST_AWS_CALLS),
+    credentials: awsAppCredentials(process.env, FAST_AWS_CALLS),
+    receipts: new DynamoDbWebhookReceipts(
+      createDocumentClient({}, FAST_AWS_CALLS),
+      required(process.env, 'TABLE_NAME'),
+    ),
+    settings: webhookSettings(process.env),
+  })),
+);

@@ -1,0 +1,28 @@
+import type { FunctionGroup } from '../../lambdas/shared/routes';
+
+/** The handler file of a function group, relative to the project root (where cdk runs). */
+export const handlerEntry = (group: FunctionGroup) => `lambdas/handlers/${group}.ts`;
+
+/** An environment without the settings left unset, so the function's own defaults apply. */
+export function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+/** What a function that makes authorization links needs to know. */
+export interface LinkEnvironmentSettings {
+  /** Partner Center's service id of the app (not the app key). */
+  readonly serviceId: string;
+  /** `ROW` or `US`, for the authorize page; ignored when `authorizeUrl` is set. @default 'ROW' */
+  readonly market?: 'ROW' | 'US';
+  /** The authorize page, as Partner Center's "Copy authorization link" shows it. @default the market's */
+  readonly authorizeUrl?: string;
+}
+
+export const linkEnvironment = (settings: LinkEnvironmentSettings) =>
+  definedOnly({
+    TIKTOK_SERVICE_ID: settings.serviceId,
+    TIKTOK_MARKET: settings.market,
+    TIKTOK_AUTHORIZE_URL: settings.authorizeUrl,
+  });

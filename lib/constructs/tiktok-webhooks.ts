@@ -1,0 +1,58 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
+import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
+import { grantDeleteWithKeyPrefix, grantTableActions } from './grants';
+import { ServiceFunction } from './service-function';
+
+export interface TikTokWebhooksProps {
+  readonly table: ITable;
+  readonly appSecret: ISecret;
+  readonly eventBus: IEventBus;
+  /** For the renewal link a type 7 webhook's reminder carries. */
+  readonly settings: LinkEnvironmentSettings & {
+    /** Days before the end of an authorization to remind at. @default [30, 7, 1] */
+    readonly reminderMilestones?: readonly number[];
+  };
+}
+
+/**
+ * The webhook endpoint's function: it verifies TikTok's signature (so it reads the app secret), records receipts,
+ * revokes shops and grants, and forwards every webhook to the bus. It never opens or seals a token, so it has no
+ * access to the sealing key; it may delete only webhook receipts.
+ */
+export class TikTokWebhooks extends Construct {
+  public readonly function: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: TikTokWebhooksProps) {
+    super(scope, id);
+    const { table, appSecret, eventBus, settings } = props;
+    this.function = new ServiceFunction(this, 'Function', {
+      entry: handlerEntry('tiktok-webhook'),
+      description: "TikTok's webhooks: verified, deduplicated, acted on, forwarded to the bus",
+      // TikTok wants an answer within 3 s; each AWS call has its own short timeout inside this.
+      timeout: Duration.seconds(6),
+      memorySize: 512,
+      environment: {
+        TABLE_NAME: table.tableName,
+        EVENT_BUS_NAME: eventBus.eventBusName,
+        APP_SECRET_ID: appSecret.secretArn,
+        ...linkEnvironment(settings),
+        ...definedOnly({ REMINDER_MILESTONES: settings.reminderMilestones?.join(',') }),
+      },
+    });
+    const fn = this.function.function;
+    grantTableActions(
+      fn,
+      table,
+      ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      [SHOP_ID_INDEX.indexName],
+    );
+    grantDeleteWithKeyPrefix(fn, table, 'WEBHOOK#');
+    appSecret.grantRead(fn);
+    eventBus.grantPutEventsTo(fn);
+  }
+}

@@ -1,0 +1,271 @@
+import { webhookSignature } from '../../../lambdas/adapters/tiktok/webhook-signature';
+import { type LocalService, startLocalService } from '../../../local/local-service';
+import { authorizeInSandbox, browse, rawTable, TestClock } from '../../support/local-journey';
+
+/** The official vector's app (protocol section 7). */
+const APP_KEY = 'abcdef';
+const APP_SECRET = '123';
+const OFFICIAL_BODY =
+  '{"type":1,"tts_notification_id":"7380066284010030890","shop_id":"7495540735365777507","timestamp":1718305585,"data":{"is_on_hold_order":true,"order_id":"576653688135258178","order_status":"UNPAID","update_time":1718305585}}';
+const OFFICIAL_SIGNATURE = '5dec0f11ec2f6783b8deee53c9ffbf8d024302f7c7e7fa55a35d17629031ac05';
+
+const MULTI = 'sbx-open-multi-0002';
+const [DE, FR, ES] = ['7494000000000000201', '7494000000000000202', '7494000000000000203'];
+const DAY = 86_400_000;
+
+describe('TikTok webhooks, over real HTTP against local mode', () => {
+  const clock = new TestClock();
+  let service: LocalService;
+  let counter = 0;
+
+  beforeAll(async () => {
+    service = await startLocalService({
+      port: 0,
+      clock,
+      env: { TIKTOK_APP_KEY: APP_KEY, TIKTOK_APP_SECRET: APP_SECRET },
+    });
+  });
+  afterAll(() => service.stop());
+
+  const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${service.url}/webhooks/tiktok`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+  const signed = (body: string | Buffer, headers: Record<string, string> = {}) =>
+    post(body, { authorization: webhookSignature(APP_KEY, APP_SECRET, Buffer.from(body)), ...headers });
+  const webhook = (type: number, shopId: string, data: object = {}, extra: object = {}) =>
+    JSON.stringify({
+      type,
+      tts_notification_id: `n-${++counter}`,
+      shop_id: shopId,
+      timestamp: Math.floor(clock.now().getTime() / 1000),
+      data,
+      ...extra,
+    });
+  const forwarded = () => service.events.list().filter((event) => event['detail-type'] === 'TikTok Shop Webhook');
+  const eventsOf = (type: string) => service.events.list().filter((event) => event['detail-type'] === type);
+  const connect = async (openId: string) => {
+    const { callbackUrl } = await authorizeInSandbox(service, { openId, accountId: `acc-${openId}` });
+    expect((await browse(callbackUrl)).status).toBe(302);
+  };
+  const shopStatuses = async (openId: string) =>
+    Object.fromEntries((await service.dependencies.store.listShops(openId)).map((shop) => [shop.shopId, shop.status]));
+
+  describe('signatures', () => {
+    it('accepts the official vector and forwards it to the bus', async () => {
+      const response = await post(OFFICIAL_BODY, { authorization: OFFICIAL_SIGNATURE });
+
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('');
+      expect(forwarded().at(-1)?.detail).toEqual({
+        occurredAt: expect.any(String),
+        type: 1,
+        typeName: 'ORDER_STATUS_CHANGE',
+        shopId: '7495540735365777507',
+        notificationId: '7380066284010030890',
+        timestamp: 1718305585,
+        data: {
+          is_on_hold_order: true,
+          order_id: '576653688135258178',
+          order_status: 'UNPAID',
+          update_time: 1718305585,
+        },
+      });
+    });
+
+    it.each([
+      ['a tampered body', OFFICIAL_BODY.replace('UNPAID', 'PAID__'), { authorization: OFFICIAL_SIGNATURE }],
+      [
+        'a signature made with another secret',
+        OFFICIAL_BODY,
+        { authorization: webhookSignature(APP_KEY, '124', Buffer.from(OFFICIAL_BODY)) },
+      ],
+      [
+        'a signature made for another app key',
+        OFFICIAL_BODY,
+        { authorization: webhookSignature('abcdeg', APP_SECRET, Buffer.from(OFFICIAL_BODY)) },
+      ],
+      ['no Authorization header', OFFICIAL_BODY, {}],
+      ['an uppercase signature', OFFICIAL_BODY, { authorization: OFFICIAL_SIGNATURE.toUpperCase() }],
+      ['a sha256= prefixed signature', OFFICIAL_BODY, { authorization: `sha256=${OFFICIAL_SIGNATURE}` }],
+    ])('answers 401 with an empty body to %s, and changes nothing', async (_, body, headers) => {
+      const before = { events: service.events.list().length, table: await rawTable(service) };
+
+      const response = await post(body, headers);
+
+      expect(response.status).toBe(401);
+      expect(await response.text()).toBe('');
+      expect(service.events.list().length).toBe(before.events);
+      expect(await rawTable(service)).toBe(before.table);
+    });
+
+    it('verifies the exact bytes when the gateway hands the body over base64-encoded', async () => {
+      const body = webhook(1, '7495540735365777507', { order_id: 'é-ünïcode' });
+
+      const response = await signed(Buffer.from(body), { 'content-type': 'application/octet-stream' });
+
+      expect(response.status).toBe(200);
+      expect(forwarded().at(-1)?.detail).toMatchObject({ data: { order_id: 'é-ünïcode' } });
+    });
+  });
+
+  describe('bodies that are not webhooks', () => {
+    it('refuses a huge body before hashing it, even with a valid signature', async () => {
+      const body = webhook(1, 's', { padding: 'x'.repeat(70 * 1024) });
+
+      expect((await signed(body)).status).toBe(413);
+    });
+
+    it.each([
+      ['malformed JSON', '{"type":1,'],
+      ['JSON that is not an envelope', '{"type":"one","timestamp":"now"}'],
+      ['a JSON array', '[]'],
+    ])('answers 400 to %s with a valid signature', async (_, body) => {
+      const response = await signed(body);
+
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: { code: 'NOT_A_WEBHOOK', message: 'the body is not a TikTok Shop webhook' },
+      });
+    });
+  });
+
+  describe('deduplication', () => {
+    it('acts once on a duplicate and answers it 200', async () => {
+      const body = webhook(1, '7495540735365777507');
+      const before = forwarded().length;
+
+      const statuses = [(await signed(body)).status, (await signed(body)).status];
+
+      expect(statuses).toEqual([200, 200]);
+      expect(forwarded().length - before).toBe(1);
+    });
+
+    it('deduplicates on a hash of the body when there is no notification id', async () => {
+      const body = JSON.stringify({ type: 2, shop_id: 'legacy-shop', timestamp: 1644412885, data: { legacy: true } });
+      const before = forwarded().length;
+
+      await signed(body);
+      await signed(body);
+
+      expect(forwarded().length - before).toBe(1);
+    });
+
+    it('acts on TikTok’s retry after a failure half-way, and only once', async () => {
+      await connect(MULTI);
+      const body = webhook(6, ES);
+      service.events.failNext(1);
+
+      const first = await signed(body);
+      const retry = await signed(body);
+      const duplicate = await signed(body);
+
+      expect([first.status, retry.status, duplicate.status]).toEqual([500, 200, 200]);
+      expect(eventsOf('Seller Deauthorized').filter((event) => JSON.stringify(event.detail).includes(ES))).toHaveLength(
+        1,
+      );
+      expect((await shopStatuses(MULTI))[ES]).toBe('REVOKED');
+    });
+  });
+
+  describe('type 6, SELLER_DEAUTHORIZATION', () => {
+    it('revokes one of several shops and keeps the grant', async () => {
+      await connect(MULTI);
+
+      expect((await signed(webhook(6, DE))).status).toBe(200);
+
+      expect(await shopStatuses(MULTI)).toEqual({ [DE]: 'REVOKED', [FR]: 'ACTIVE', [ES]: 'ACTIVE' });
+      expect((await service.dependencies.store.getGrant(MULTI))?.status).toBe('ACTIVE');
+      expect(eventsOf('Seller Deauthorized').at(-1)?.detail).toMatchObject({
+        openId: MULTI,
+        shopId: DE,
+        grantRevoked: false,
+      });
+    });
+
+    it('revokes the grant and deletes its tokens with the last shop', async () => {
+      await connect(MULTI);
+
+      for (const shopId of [DE, FR, ES]) await signed(webhook(6, shopId));
+
+      const grant = await service.dependencies.store.getGrant(MULTI);
+      expect(grant?.status).toBe('REVOKED');
+      expect([grant?.accessToken, grant?.refreshToken]).toEqual([undefined, undefined]);
+      expect(eventsOf('Seller Deauthorized').at(-1)?.detail).toMatchObject({ shopId: ES, grantRevoked: true });
+      expect((await fetch(`${service.url}/shops/${FR}/credentials`)).status).toBe(410);
+    });
+
+    it('does not let a deauthorization older than the latest authorization revoke it', async () => {
+      await connect(MULTI);
+      const stale = Math.floor((clock.now().getTime() - DAY) / 1000);
+      const deauthorizedBefore = eventsOf('Seller Deauthorized').length;
+
+      expect((await signed(webhook(6, FR, {}, { timestamp: stale }))).status).toBe(200);
+
+      expect((await shopStatuses(MULTI))[FR]).toBe('ACTIVE');
+      expect(eventsOf('Seller Deauthorized')).toHaveLength(deauthorizedBefore);
+      expect(forwarded().at(-1)?.detail).toMatchObject({ type: 6, shopId: FR });
+    });
+
+    it('accepts and forwards a deauthorization of a shop it does not know', async () => {
+      const response = await signed(webhook(6, '0000000000000000000'));
+
+      expect(response.status).toBe(200);
+      expect(forwarded().at(-1)?.detail).toMatchObject({
+        type: 6,
+        typeName: 'SELLER_DEAUTHORIZATION',
+        shopId: '0000000000000000000',
+      });
+      expect(forwarded().at(-1)?.detail).not.toHaveProperty('openId', expect.anything());
+    });
+  });
+
+  describe('type 7, UPCOMING_AUTHORIZATION_EXPIRATION', () => {
+    it.each([
+      ['a string', (seconds: number) => String(seconds)],
+      ['a number', (seconds: number) => seconds],
+    ])('records expiration_time given as %s and reminds the seller once per milestone', async (_, encode) => {
+      await connect(MULTI);
+      const end = Math.floor((clock.now().getTime() + 25 * DAY) / 1000);
+      const remindersBefore = eventsOf('Authorization Expiring').length;
+
+      await signed(webhook(7, DE, { message: 'expiring', expiration_time: encode(end) }));
+      await signed(webhook(7, DE, { message: 'expiring', expiration_time: encode(end) }));
+
+      expect((await service.dependencies.store.getGrant(MULTI))?.authorizationExpiresAt).toEqual(new Date(end * 1000));
+      const reminders = eventsOf('Authorization Expiring').slice(remindersBefore);
+      expect(reminders).toHaveLength(1);
+      expect(reminders[0]?.detail).toMatchObject({
+        openId: MULTI,
+        accountId: `acc-${MULTI}`,
+        expiresAt: new Date(end * 1000).toISOString(),
+        daysLeft: 25,
+        milestone: 30,
+        reauthorizeUrl: expect.stringContaining('state='),
+      });
+    });
+  });
+
+  it('accepts and forwards a type it does not know', async () => {
+    const response = await signed(webhook(99, DE, { anything: ['goes'] }));
+
+    expect(response.status).toBe(200);
+    expect(forwarded().at(-1)?.detail).toMatchObject({ type: 99, typeName: undefined, data: { anything: ['goes'] } });
+  });
+
+  it('lets the sandbox send a signed webhook of any type to the local endpoint', async () => {
+    const sandboxSent = await fetch(`${service.url}/sandbox/_webhooks`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 14, shopId: DE, data: { conversation_id: 'c-1' } }),
+    });
+
+    expect(await sandboxSent.json()).toEqual({ delivered: 200 });
+    expect(forwarded().at(-1)?.detail).toMatchObject({
+      type: 14,
+      typeName: 'NEW_MESSAGE',
+      data: { conversation_id: 'c-1' },
+    });
+  });
+});
