@@ -231,6 +231,8 @@ async function serve(request: IncomingMessage, response: ServerResponse, served:
       response.writeHead(303, { location: link.data.url });
       return void response.end();
     }
+    case 'GET /_local/health':
+      return writeResult(response, json(200, { status: 'ok' }));
     case 'GET /_local/events':
       return writeResult(response, json(200, served.events.list()));
     case 'GET /_local/landing/success':
