@@ -1,5 +1,6 @@
 import { createLogger } from '../../../lambdas/shared/logger';
 import { REDACTED, redactString } from '../../../lambdas/shared/redact';
+import { captureOutput } from '../../support/local-journey';
 
 const SECRETS = {
   accessToken: 'ROW_access_0123456789',
@@ -10,22 +11,15 @@ const SECRETS = {
   ticket: 'ticket_0123456789abcdef',
 };
 
-/** Everything the logger writes to the process's output, as the Lambda runtime would ship it. */
+/** Everything the logger writes to the process's output while `act` runs, as the Lambda runtime would ship it. */
 function captureLogs(act: () => void): string {
-  const chunks: string[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  };
-  const spies = [jest.spyOn(process.stdout, 'write'), jest.spyOn(process.stderr, 'write')].map((spy) =>
-    spy.mockImplementation(capture),
-  );
+  const output = captureOutput();
   try {
     act();
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    output.restore();
   }
-  return chunks.join('');
+  return output.text();
 }
 
 describe('the service logger', () => {
