@@ -63,6 +63,17 @@ export interface SecretGenerator {
   oneTimeValue(): string;
 }
 
+/** Where grants due for refresh wait for a worker. */
+export interface RefreshQueue {
+  /** Enqueues one message per seller; fails when any could not be enqueued. */
+  enqueue(openIds: readonly string[]): Promise<void>;
+}
+
+/** Messages for people (the app's team), next to the events for machines. */
+export interface Notifier {
+  notify(subject: string, message: string): Promise<void>;
+}
+
 /** What became of an attempt to take a webhook delivery. */
 export type ReceiptClaim = 'claimed' | 'done-already' | 'in-progress';
 

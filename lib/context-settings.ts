@@ -17,6 +17,14 @@ const contextSchema = z.object({
   errorUrl: url.optional(),
   tiktokAuthBaseUrl: url.optional(),
   tiktokApiBaseUrl: url.optional(),
+  reminderMilestones: z
+    .string()
+    .regex(/^\d{1,3}(,\d{1,3})*$/, 'days before the end, comma-separated, e.g. 30,7,1')
+    .transform((text) => text.split(',').map(Number))
+    .optional(),
+  reminderEmail: z.email().optional(),
+  refreshAheadHours: z.coerce.number().int().min(1).max(144).optional(),
+  refreshConcurrency: z.coerce.number().int().min(2).max(50).optional(),
   appSecretName: z.string().trim().min(1).optional(),
   eventBusName: z
     .string()

@@ -4,14 +4,25 @@ import { ROUTES } from '../lambdas/shared/routes';
 import { AppSecret } from './constructs/app-secret';
 import { GrantTable } from './constructs/grant-table';
 import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
+import { RenewalReminders } from './constructs/renewal-reminders';
 import { SellerJourney, type SellerJourneySettings } from './constructs/seller-journey';
 import { ServiceApi } from './constructs/service-api';
 import { TikTokWebhooks } from './constructs/tiktok-webhooks';
+import { TokenRefresh } from './constructs/token-refresh';
 import { TokenSealingKey } from './constructs/token-sealing-key';
 
 export interface TikTokShopAuthStackProps extends StackProps {
   /** The app's TikTok settings and where sellers are sent. */
-  readonly settings: SellerJourneySettings;
+  readonly settings: SellerJourneySettings & {
+    /** Days before the end of an authorization to remind at. @default [30, 7, 1] */
+    readonly reminderMilestones?: readonly number[];
+    /** Who gets readable reminders by e-mail. @default nobody */
+    readonly reminderEmail?: string;
+    /** Refresh grants whose access token expires within this many hours. @default 48 */
+    readonly refreshAheadHours?: number;
+    /** Refresh workers at once. @default 5 */
+    readonly refreshConcurrency?: number;
+  };
   /** An existing Secrets Manager secret holding `{"app_key", "app_secret"}`. @default a new, empty secret */
   readonly appSecretName?: string;
   /** @default 'tiktok-shop-auth' */
@@ -27,6 +38,8 @@ export class TikTokShopAuthStack extends Stack {
   public readonly api: ServiceApi;
   public readonly sellerJourney: SellerJourney;
   public readonly webhooks: TikTokWebhooks;
+  public readonly tokenRefresh: TokenRefresh;
+  public readonly reminders: RenewalReminders;
 
   constructor(scope: Construct, id: string, props: TikTokShopAuthStackProps) {
     super(scope, id, props);
@@ -43,11 +56,28 @@ export class TikTokShopAuthStack extends Stack {
       eventBus: this.eventBus.bus,
       settings: props.settings,
     });
+    this.reminders = new RenewalReminders(this, 'Reminders', {
+      table: this.grantTable.table,
+      eventBus: this.eventBus.bus,
+      settings: props.settings,
+    });
     this.webhooks = new TikTokWebhooks(this, 'Webhooks', {
       table: this.grantTable.table,
       appSecret: this.appSecret.secret,
       eventBus: this.eventBus.bus,
+      reminderTopic: this.reminders.topic,
       settings: props.settings,
+    });
+    this.tokenRefresh = new TokenRefresh(this, 'TokenRefresh', {
+      table: this.grantTable.table,
+      sealingKey: this.sealingKey.key,
+      appSecret: this.appSecret.secret,
+      eventBus: this.eventBus.bus,
+      settings: {
+        refreshAheadHours: props.settings.refreshAheadHours,
+        workerConcurrency: props.settings.refreshConcurrency,
+        tiktokAuthBaseUrl: props.settings.tiktokAuthBaseUrl,
+      },
     });
     const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
     for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
@@ -69,5 +99,9 @@ export class TikTokShopAuthStack extends Stack {
       description: 'Fill with {"app_key": "...", "app_secret": "..."} from Partner Center',
     });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.bus.eventBusName, description: 'Lifecycle events' });
+    new CfnOutput(this, 'ReminderTopicArn', {
+      value: this.reminders.topic.topicArn,
+      description: 'Readable renewal reminders for people: subscribe e-mail or chat here',
+    });
   }
 }

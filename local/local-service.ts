@@ -7,11 +7,13 @@ import { createGrantTable } from '../lambdas/adapters/dynamodb/create-table';
 import { DynamoDbGrantStore } from '../lambdas/adapters/dynamodb/dynamodb-grant-store';
 import { DynamoDbWebhookReceipts } from '../lambdas/adapters/dynamodb/dynamodb-webhook-receipts';
 import { RecordingEventPublisher } from '../lambdas/adapters/events/recording-event-publisher';
+import { RecordingNotifier } from '../lambdas/adapters/notify/recording-notifier';
 import { EnvelopeTokenSealer } from '../lambdas/adapters/sealing/envelope-token-sealer';
 import { LocalDataKeys } from '../lambdas/adapters/sealing/local-data-keys';
 import { StaticAppCredentials } from '../lambdas/adapters/secrets/static-app-credentials';
 import { HttpTikTokAuthApi } from '../lambdas/adapters/tiktok/http-tiktok-auth-api';
 import type { Dependencies } from '../lambdas/domain/dependencies';
+import type { ReminderSweepSummary } from '../lambdas/domain/reminders';
 import { createCredentialsHandler } from '../lambdas/handlers/credentials';
 import { createOAuthCallbackHandler } from '../lambdas/handlers/oauth-callback';
 import { createSellerApiHandler } from '../lambdas/handlers/seller-api';
@@ -22,8 +24,10 @@ import {
   CREDENTIALS_SETTINGS,
   linkSettings,
   redirectSettings,
+  reminderSettings,
   required,
   tiktokEndpoints,
+  tokenRefreshSettings,
   webhookSettings,
 } from '../lambdas/shared/config';
 import { json } from '../lambdas/shared/http';
@@ -31,7 +35,9 @@ import { logger } from '../lambdas/shared/powertools';
 import { type FunctionGroup, matchPath, ROUTES, routeKey } from '../lambdas/shared/routes';
 import { type LocalDynamoDb, startDynalite } from './embedded-dynamodb';
 import { type ApiHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway';
+import { type RefreshJobSummary, runRefreshJob, runReminderJob } from './local-jobs';
 import { claimPage, landingPage, startPage } from './local-pages';
+import { LocalRefreshQueue } from './local-refresh-queue';
 import { TikTokSandbox } from './sandbox/tiktok-sandbox';
 
 export interface LocalServiceOptions {
@@ -44,13 +50,23 @@ export interface LocalServiceOptions {
   readonly tiktokTimeoutMs?: number;
   /** Whether the sandbox rotates refresh tokens on refresh. @default false */
   readonly rotateRefreshTokens?: boolean;
+  /** Whether the refresh and reminder schedules run on timers, as EventBridge Scheduler does on AWS. @default true */
+  readonly schedules?: boolean;
+  /** Most grants one page of an index listing returns. @default the store's */
+  readonly pageSize?: number;
 }
 
 export interface LocalService {
   readonly url: string;
   readonly dynamo: LocalDynamoDb;
   readonly events: RecordingEventPublisher;
+  readonly notifications: RecordingNotifier;
+  readonly queue: LocalRefreshQueue;
   readonly sandbox: TikTokSandbox;
+  /** The refresh schedule and worker, run now. */
+  runRefreshJob(): Promise<RefreshJobSummary>;
+  /** The reminder schedule, run now. */
+  runReminderJob(): Promise<ReminderSweepSummary>;
   readonly dependencies: Dependencies;
   /** The configuration in force, defaults filled in. */
   readonly env: NodeJS.ProcessEnv;
@@ -104,8 +120,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     appSecret: required(env, 'TIKTOK_APP_SECRET'),
   });
   const events = new RecordingEventPublisher(clock);
+  const notifications = new RecordingNotifier(clock);
+  const queue = new LocalRefreshQueue(clock);
   const dependencies: Dependencies = {
-    store: new DynamoDbGrantStore({ client: dynamo.documentClient, tableName: TABLE_NAME }),
+    store: new DynamoDbGrantStore({ client: dynamo.documentClient, tableName: TABLE_NAME, pageSize: options.pageSize }),
     // Tokens live only as long as this process's memory, and so does the key that seals them.
     sealer: new EnvelopeTokenSealer(new LocalDataKeys(randomBytes(32))),
     credentials,
@@ -120,6 +138,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     clock,
     secrets: cryptoSecrets,
     log: logger,
+    notifier: notifications,
+  };
+  const refreshSettings = tokenRefreshSettings(env);
+  const reminders = reminderSettings(env);
+  const jobs = {
+    refresh: () => runRefreshJob(dependencies, queue, refreshSettings),
+    reminders: () => runReminderJob(dependencies, reminders),
   };
   const receipts = new DynamoDbWebhookReceipts(dynamo.documentClient, TABLE_NAME);
   const appCredentials = await credentials.get();
@@ -139,25 +164,46 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     credentials: createCredentialsHandler(() => ({ ...dependencies, settings: CREDENTIALS_SETTINGS })),
   };
 
+  // EventBridge Scheduler's part: the refresh sweep every 30 minutes, the reminders daily.
+  const timers =
+    options.schedules === false
+      ? []
+      : [
+          setInterval(() => void jobs.refresh().catch(logJobFailure('refresh')), 30 * 60_000),
+          setInterval(() => void jobs.reminders().catch(logJobFailure('reminders')), 24 * 60 * 60_000),
+        ];
+  for (const timer of timers) timer.unref();
+
   server.on('request', (request, response) => {
-    serve(request, response, { url, serviceId: required(env, 'TIKTOK_SERVICE_ID'), sandbox, events, handlers }).catch(
-      (error: unknown) => {
-        logger.error('local request failed', { error: error instanceof Error ? error.message : 'unknown' });
-        if (!response.headersSent)
-          writeResult(response, json(500, { error: { code: 'INTERNAL', message: 'internal error' } }));
-        else response.destroy();
-      },
-    );
+    serve(request, response, {
+      url,
+      serviceId: required(env, 'TIKTOK_SERVICE_ID'),
+      sandbox,
+      events,
+      notifications,
+      handlers,
+      jobs,
+    }).catch((error: unknown) => {
+      logger.error('local request failed', { error: error instanceof Error ? error.message : 'unknown' });
+      if (!response.headersSent)
+        writeResult(response, json(500, { error: { code: 'INTERNAL', message: 'internal error' } }));
+      else response.destroy();
+    });
   });
 
   return {
     url,
     dynamo,
     events,
+    notifications,
+    queue,
     sandbox,
     dependencies,
     env,
+    runRefreshJob: jobs.refresh,
+    runReminderJob: jobs.reminders,
     stop: async () => {
+      for (const timer of timers) clearInterval(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dynamo.stop();
@@ -172,8 +218,13 @@ interface Served {
   readonly serviceId: string;
   readonly sandbox: TikTokSandbox;
   readonly events: RecordingEventPublisher;
+  readonly notifications: RecordingNotifier;
   readonly handlers: Record<FunctionGroup, ApiHandler>;
+  readonly jobs: { refresh(): Promise<RefreshJobSummary>; reminders(): Promise<ReminderSweepSummary> };
 }
+
+const logJobFailure = (job: string) => (error: unknown) =>
+  logger.error(`the scheduled ${job} job failed`, { error: error instanceof Error ? error.message : 'unknown' });
 
 async function serve(request: IncomingMessage, response: ServerResponse, served: Served): Promise<void> {
   const target = new URL(request.url ?? '/', served.url);
@@ -235,6 +286,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, served:
       return writeResult(response, json(200, { status: 'ok' }));
     case 'GET /_local/events':
       return writeResult(response, json(200, served.events.list()));
+    case 'GET /_local/notifications':
+      return writeResult(response, json(200, served.notifications.list()));
+    case 'POST /_local/jobs/refresh':
+      return writeResult(response, json(200, await served.jobs.refresh()));
+    case 'POST /_local/jobs/reminders':
+      return writeResult(response, json(200, await served.jobs.reminders()));
     case 'GET /_local/landing/success':
       return html(response, 200, landingPage(target.searchParams));
     case 'GET /_local/landing/claim':

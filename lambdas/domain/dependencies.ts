@@ -3,6 +3,7 @@ import type {
   Clock,
   EventPublisher,
   GrantStore,
+  Notifier,
   SecretGenerator,
   TikTokAuthApi,
   TokenSealer,
@@ -20,6 +21,8 @@ export interface Dependencies {
   readonly clock: Clock;
   readonly secrets: SecretGenerator;
   readonly log: Log;
+  /** Reminders for people; absent where nobody subscribed. */
+  readonly notifier?: Notifier;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   LeaseHeldError,
   ReauthorizationRequiredError,
   StaleGrantError,
+  TikTokMissingScopeError,
   TikTokReauthorizationRequiredError,
 } from './errors';
 import type { Grant } from './model';
@@ -190,7 +191,14 @@ async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, h
   await publishAfterCommit(deps, [
     {
       type: 'Token Refresh Failed',
-      detail: { openId: grant.openId, occurredAt: deps.clock.now().toISOString(), reason, failures, retrying: true },
+      detail: {
+        openId: grant.openId,
+        occurredAt: deps.clock.now().toISOString(),
+        reason,
+        failures,
+        // A missing permission does not go away by retrying; anything else might.
+        retrying: !(error instanceof TikTokMissingScopeError),
+      },
     },
   ]);
 }

@@ -40,9 +40,11 @@ export function dueMilestone(grant: Grant, now: Date, milestones: readonly numbe
  * 3. `Authorization Expiring`.
  * Returns the milestone sent, if one was.
  */
+export type ReminderDependencies = Pick<Dependencies, 'store' | 'clock' | 'secrets' | 'events' | 'log' | 'notifier'>;
+
 export async function remindIfDue(
   openId: string,
-  deps: Pick<Dependencies, 'store' | 'clock' | 'secrets' | 'events' | 'log'>,
+  deps: ReminderDependencies,
   settings: ReminderSettings,
 ): Promise<number | undefined> {
   const now = deps.clock.now();
@@ -63,7 +65,8 @@ export async function remindIfDue(
         })
       ).url
     : plainLink(settings.link);
-  const shops = await deps.store.listShops(openId);
+  const shops = summarizeShops(await deps.store.listShops(openId));
+  const left = daysLeft(grant.authorizationExpiresAt, now);
   await publishAfterCommit(deps, [
     {
       type: 'Authorization Expiring',
@@ -72,14 +75,74 @@ export async function remindIfDue(
         occurredAt: now.toISOString(),
         accountId: grant.accountId,
         expiresAt: grant.authorizationExpiresAt.toISOString(),
-        daysLeft: daysLeft(grant.authorizationExpiresAt, now),
+        daysLeft: left,
         milestone: sent,
-        shops: summarizeShops(shops),
+        shops,
         reauthorizeUrl,
       },
     },
   ]);
+  await notifyPeople(deps, grant, left, shops, reauthorizeUrl);
   return sent;
+}
+
+export interface ReminderSweepSummary {
+  readonly found: number;
+  readonly reminded: number;
+}
+
+/**
+ * The daily reminder sweep (design flow 7): the authorizations ending within the furthest milestone, from their
+ * index, each reminded if a milestone is due. What it reads grows with the authorizations ending soon.
+ */
+export async function remindEndingAuthorizations(
+  deps: ReminderDependencies,
+  settings: ReminderSettings,
+): Promise<ReminderSweepSummary> {
+  // One day past the furthest milestone: an end exactly 30 days away is "30 days left" and must be found.
+  const horizon = new Date(deps.clock.now().getTime() + (Math.max(0, ...settings.milestones) + 1) * DAY);
+  let found = 0;
+  let reminded = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listAuthorizationsEndingBefore(horizon, cursor);
+    found += page.items.length;
+    for (const ref of page.items) {
+      if ((await remindIfDue(ref.openId, deps, settings)) !== undefined) reminded++;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { found, reminded };
+}
+
+/** The same reminder, readable, for the app's team (an SNS topic with e-mail subscriptions on AWS). */
+async function notifyPeople(
+  deps: ReminderDependencies,
+  grant: Grant,
+  left: number,
+  shops: readonly { name: string; region: string }[],
+  reauthorizeUrl: string,
+): Promise<void> {
+  if (!deps.notifier) return;
+  const days = left === 1 ? '1 day' : `${left} days`;
+  const subject = `TikTok Shop authorization ends in ${days}: ${grant.sellerName}`.slice(0, 100);
+  const message = [
+    `The TikTok Shop authorization of ${grant.sellerName} (open id ${grant.openId}${grant.accountId ? `, account ${grant.accountId}` : ''}) ends on ${grant.authorizationExpiresAt.toISOString()}, in ${days}.`,
+    `Shops: ${shops.length ? shops.map((shop) => `${shop.name} (${shop.region})`).join(', ') : 'none active'}.`,
+    '',
+    'Only the seller can renew it, by authorizing the app again with this link:',
+    reauthorizeUrl,
+    '',
+    'Until the end the app keeps working; after it, the app cannot act for this seller until they authorize again.',
+  ].join('\n');
+  try {
+    await deps.notifier.notify(subject, message);
+  } catch (error) {
+    deps.log.error('the reminder for people was not sent', {
+      openId: grant.openId,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+  }
 }
 
 /** The authorize page without a state: the seller comes back through the App Store path and is claimed. */

@@ -63,7 +63,7 @@ export interface WebhookSettings {
 export type WebhookOutcome = 'processed' | 'duplicate' | 'in-progress';
 
 /** What acting on a webhook needs: no TikTok call, no token opened. */
-export type WebhookDependencies = Pick<Dependencies, 'store' | 'clock' | 'events' | 'log' | 'secrets'> & {
+export type WebhookDependencies = Pick<Dependencies, 'store' | 'clock' | 'events' | 'log' | 'secrets' | 'notifier'> & {
   readonly receipts: WebhookReceipts;
 };
 

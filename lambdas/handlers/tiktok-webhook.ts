@@ -15,7 +15,7 @@ import {
 } from '../domain/webhooks';
 import type { AppCredentials } from '../ports';
 import { createDocumentClient, FAST_AWS_CALLS } from '../shared/aws-clients';
-import { awsAppCredentials, awsBaseDependencies } from '../shared/aws-dependencies';
+import { awsAppCredentials, awsBaseDependencies, awsNotifier } from '../shared/aws-dependencies';
 import { required, webhookSettings } from '../shared/config';
 import { empty, type HttpResult, json, rawBody } from '../shared/http';
 import { once } from '../shared/once';
@@ -84,6 +84,7 @@ export const handler = createTikTokWebhookHandler(
   once(() => ({
     ...awsBaseDependencies(process.env, FAST_AWS_CALLS),
     credentials: awsAppCredentials(process.env, FAST_AWS_CALLS),
+    notifier: awsNotifier(process.env, FAST_AWS_CALLS),
     receipts: new DynamoDbWebhookReceipts(
       createDocumentClient({}, FAST_AWS_CALLS),
       required(process.env, 'TABLE_NAME'),

@@ -4,6 +4,7 @@ import type { LinkSettings } from '../domain/authorization-links';
 import type { CallbackSettings } from '../domain/authorize-seller';
 import type { CredentialsSettings } from '../domain/credentials';
 import type { ReminderSettings } from '../domain/reminders';
+import type { TokenRefreshSettings } from '../domain/token-refresh';
 import type { WebhookSettings } from '../domain/webhooks';
 import { describeInvalid } from './http';
 
@@ -106,4 +107,24 @@ export function reminderSettings(env: NodeJS.ProcessEnv): ReminderSettings {
 
 export function webhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
   return { reminders: reminderSettings(env), inProgressMs: 60_000, keepReceiptsMs: 14 * 24 * 60 * MINUTE };
+}
+
+const refreshEnv = z.object({
+  REFRESH_AHEAD_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 6)
+    .default(48),
+  REFRESH_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(5),
+});
+
+/** `REFRESH_AHEAD_HOURS` (default 48: many chances to retry before a token expires) and `REFRESH_CONCURRENCY`. */
+export function tokenRefreshSettings(env: NodeJS.ProcessEnv): TokenRefreshSettings & { concurrency: number } {
+  const config = read(refreshEnv, env);
+  return {
+    refreshAheadMs: config.REFRESH_AHEAD_HOURS * 60 * MINUTE,
+    leaseMs: 60_000,
+    concurrency: config.REFRESH_CONCURRENCY,
+  };
 }

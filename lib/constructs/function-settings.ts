@@ -1,7 +1,10 @@
 import type { FunctionGroup } from '../../lambdas/shared/routes';
 
-/** The handler file of a function group, relative to the project root (where cdk runs). */
-export const handlerEntry = (group: FunctionGroup) => `lambdas/handlers/${group}.ts`;
+/** Every Lambda entry point: the API's route groups, the schedules' sweeps and the refresh worker. */
+export type HandlerName = FunctionGroup | 'refresh-sweep' | 'refresh-worker' | 'reminder-sweep';
+
+/** The handler file of a function, relative to the project root (where cdk runs). */
+export const handlerEntry = (name: HandlerName) => `lambdas/handlers/${name}.ts`;
 
 /** An environment without the settings left unset, so the function's own defaults apply. */
 export function definedOnly(values: Record<string, string | undefined>): Record<string, string> {

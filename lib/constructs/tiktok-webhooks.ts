@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
@@ -12,6 +13,8 @@ export interface TikTokWebhooksProps {
   readonly table: ITable;
   readonly appSecret: ISecret;
   readonly eventBus: IEventBus;
+  /** Where a type 7 webhook's reminder goes for people. */
+  readonly reminderTopic: ITopic;
   /** For the renewal link a type 7 webhook's reminder carries. */
   readonly settings: LinkEnvironmentSettings & {
     /** Days before the end of an authorization to remind at. @default [30, 7, 1] */
@@ -40,6 +43,7 @@ export class TikTokWebhooks extends Construct {
         TABLE_NAME: table.tableName,
         EVENT_BUS_NAME: eventBus.eventBusName,
         APP_SECRET_ID: appSecret.secretArn,
+        REMINDER_TOPIC_ARN: props.reminderTopic.topicArn,
         ...linkEnvironment(settings),
         ...definedOnly({ REMINDER_MILESTONES: settings.reminderMilestones?.join(',') }),
       },
@@ -54,5 +58,6 @@ export class TikTokWebhooks extends Construct {
     grantDeleteWithKeyPrefix(fn, table, 'WEBHOOK#');
     appSecret.grantRead(fn);
     eventBus.grantPutEventsTo(fn);
+    props.reminderTopic.grantPublish(fn);
   }
 }

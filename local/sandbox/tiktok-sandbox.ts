@@ -86,6 +86,7 @@ export class TikTokSandbox {
   private readonly accessTokens = new Map<string, Issued>();
   private readonly refreshTokens = new Map<string, Issued>();
   private readonly faults: Array<{ endpoint: SandboxEndpoint; fault: SandboxFault }> = [];
+  private latencyMs = 0;
   /** How many calls each endpoint has answered (faults included). */
   readonly calls: Record<SandboxEndpoint, number> = { 'token/get': 0, 'token/refresh': 0, shops: 0 };
 
@@ -109,6 +110,11 @@ export class TikTokSandbox {
   /** Every code and token the sandbox has issued: what must never show up in a log, an event or a table export. */
   issuedSecrets(): string[] {
     return [...this.codes.keys(), ...this.accessTokens.keys(), ...this.refreshTokens.keys()];
+  }
+
+  /** Makes every API call take at least this long, like a TikTok far away. */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
   }
 
   injectFault(endpoint: SandboxEndpoint, fault: SandboxFault, times = 1): void {
@@ -199,7 +205,8 @@ export class TikTokSandbox {
     this.calls[endpoint]++;
     const index = this.faults.findIndex((queued) => queued.endpoint === endpoint);
     const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
-    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    const delay = (fault?.delayMs ?? 0) + this.latencyMs;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (fault?.hangUp) {
       response.socket?.destroy();
       return;

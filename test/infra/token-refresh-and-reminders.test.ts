@@ -1,0 +1,140 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { actionsOf, statementsOf, synthStack, TEST_SETTINGS } from './synth';
+
+describe('refresh and reminders on AWS', () => {
+  const { template, stack } = synthStack({
+    settings: { ...TEST_SETTINGS, reminderEmail: 'ops@app.example', refreshConcurrency: 4 },
+  });
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as Parameters<typeof stack.getLogicalId>[0]);
+
+  describe('schedules', () => {
+    it('runs the refresh sweep every 30 minutes, with retries and a dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(30 minutes)',
+        Target: {
+          Arn: { 'Fn::GetAtt': [logicalId(stack.tokenRefresh.sweep.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1200 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack.tokenRefresh.scheduleDeadLetters), 'Arn'] } },
+        },
+      });
+    });
+
+    it('runs the reminder sweep daily, with retries and a dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(1 day)',
+        Target: {
+          Arn: { 'Fn::GetAtt': [logicalId(stack.reminders.sweep.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 3 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        },
+      });
+    });
+  });
+
+  describe('the refresh queue', () => {
+    it('hands a message failing ten times to an encrypted dead-letter queue', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: 180,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          maxReceiveCount: 10,
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.tokenRefresh.deadLetters), 'Arn'] },
+        },
+      });
+      const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+      expect(queues.map((queue) => queue.Properties.SqsManagedSseEnabled)).toEqual(queues.map(() => true));
+    });
+
+    it('refuses any access without TLS, on every queue', () => {
+      const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+
+      expect(policies).toHaveLength(4);
+      for (const policy of policies) {
+        expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+    });
+
+    it('feeds the worker in batches, reporting partial failures, with bounded concurrency', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 4 },
+        FunctionName: { Ref: logicalId(stack.tokenRefresh.worker.function) },
+      });
+    });
+  });
+
+  describe('alarms', () => {
+    it('watches both dead-letter queues of the refresh and the reminders, and refresh failures', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+      const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
+
+      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+      expect(byMetric('TokenRefreshFailed')).toEqual([
+        expect.objectContaining({
+          Namespace: 'TikTokShopAuth',
+          Dimensions: [{ Name: 'service', Value: 'tiktok-shop-auth' }],
+          Statistic: 'Sum',
+          Threshold: 20,
+        }),
+      ]);
+    });
+  });
+
+  describe('each function may do only what it does', () => {
+    const sealing = (statements: Array<Record<string, unknown>>) =>
+      actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource).includes('TokenSealing')));
+
+    it('lets the sweep only query the refresh index and send to the queue', () => {
+      const statements = statementsOf(template, 'TokenRefreshSweep');
+      const dynamo = statements.filter((statement) =>
+        actionsOf([statement]).some((action) => action.startsWith('dynamodb:')),
+      );
+
+      expect(actionsOf(dynamo)).toEqual(['dynamodb:Query']);
+      expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/ByRefreshDue');
+      expect(actionsOf(statements)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+      expect(sealing(statements)).toEqual([]);
+    });
+
+    it('lets the worker read and update grants, seal and open tokens, and nothing more on the table', () => {
+      const statements = statementsOf(template, 'TokenRefreshWorker');
+      const dynamo = statements.filter((statement) =>
+        actionsOf([statement]).some((action) => action.startsWith('dynamodb:')),
+      );
+
+      expect(actionsOf(dynamo)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      expect(sealing(statements)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    });
+
+    it('lets the reminder sweep publish to its topic but not touch the sealing key', () => {
+      const statements = statementsOf(template, 'RemindersSweep');
+
+      expect(actionsOf(statements)).toEqual(
+        expect.arrayContaining(['sns:Publish', 'events:PutEvents', 'dynamodb:Query']),
+      );
+      expect(sealing(statements)).toEqual([]);
+      expect(JSON.stringify(statements)).toContain('/index/ByAuthorizationExpiry');
+    });
+  });
+
+  describe('the reminder topic', () => {
+    it('is encrypted, refuses publishing without TLS, and mails the configured address', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: Match.anyValue(),
+        DisplayName: 'TikTok Shop authorizations ending soon',
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@app.example' });
+    });
+  });
+});
