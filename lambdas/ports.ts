@@ -9,6 +9,8 @@ import type {
   AuthorizedShop,
   Grant,
   GrantRef,
+  GrantStatus,
+  GrantSummary,
   InstallTicket,
   NewGrant,
   Page,
@@ -122,6 +124,8 @@ export interface GrantStore {
   /** Consumes a ticket exactly once; `OneTimeValueRejectedError` when unknown, expired or used. */
   consumeTicket(ticket: string, now: Date): Promise<InstallTicket>;
 
+  /** Sellers, by status or all of them, a page at a time (at most `limit`). */
+  listGrants(options: { status?: GrantStatus; cursor?: string; limit?: number }): Promise<Page<GrantSummary>>;
   /** Active grants whose access token expires before `before`, soonest first within each page. */
   listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>>;
   /** Active grants whose authorization ends before `before`. */

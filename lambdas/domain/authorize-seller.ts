@@ -9,6 +9,8 @@ export interface CallbackInput {
   readonly code?: string;
   readonly state?: string;
   readonly error?: string;
+  /** An account to bind to without a state: only from the internal API (an operator's exchange by hand). */
+  readonly accountId?: string;
 }
 
 export interface CallbackSettings {
@@ -52,6 +54,7 @@ export async function completeAuthorization(
     throw new AuthorizationDeniedError(input.error ?? 'no authorization code');
   }
   const state = input.state?.trim() ? await deps.store.consumeState(input.state.trim(), deps.clock.now()) : undefined;
+  const binding = state ?? (input.accountId ? { accountId: input.accountId, returnTo: undefined } : undefined);
 
   const tokens = await deps.tiktok.exchangeAuthCode(code);
   if (tokens.userType !== USER_TYPE_SELLER) throw new UnsupportedUserTypeError(tokens.userType);
@@ -74,7 +77,7 @@ export async function completeAuthorization(
     baseRegion: tokens.sellerBaseRegion,
     userType: tokens.userType,
     scopes: tokens.grantedScopes,
-    accountId: state?.accountId ?? existing?.accountId,
+    accountId: binding?.accountId ?? existing?.accountId,
     status: 'ACTIVE',
     accessToken,
     refreshToken,
@@ -89,14 +92,14 @@ export async function completeAuthorization(
   const summary = summarizeShops(shops);
   const occurredAt = now.toISOString();
 
-  if (state) {
+  if (binding) {
     await publishAfterCommit(deps, [
       {
         type: 'Seller Authorized',
         detail: {
           openId: grant.openId,
           occurredAt,
-          accountId: state.accountId,
+          accountId: binding.accountId,
           sellerName: grant.sellerName,
           shops: summary,
           scopes: grant.scopes,
@@ -108,8 +111,8 @@ export async function completeAuthorization(
     return {
       kind: 'authorized',
       openId: grant.openId,
-      accountId: state.accountId,
-      returnTo: state.returnTo,
+      accountId: binding.accountId,
+      returnTo: binding.returnTo,
       reauthorization,
     };
   }

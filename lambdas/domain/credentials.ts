@@ -19,6 +19,29 @@ export interface ShopCredentials {
 }
 
 /**
+ * Refreshes a seller's tokens now, whatever their expiry (an operator's "refresh now"), through the shared path:
+ * under the lease, waiting for a refresh already under way.
+ */
+export async function refreshSellerNow(
+  openId: string,
+  deps: Dependencies,
+  settings: CredentialsSettings,
+): Promise<{ openId: string; accessTokenExpiresAt: Date; authorizationExpiresAt: Date; refreshed: boolean }> {
+  const { grant, refreshed } = await refreshGrant(openId, deps, {
+    holder: `operator:${deps.secrets.oneTimeValue()}`,
+    leaseMs: settings.leaseMs,
+    freshForMs: Number.POSITIVE_INFINITY,
+    waitMs: settings.waitMs,
+  });
+  return {
+    openId,
+    accessTokenExpiresAt: grant.accessTokenExpiresAt,
+    authorizationExpiresAt: grant.authorizationExpiresAt,
+    refreshed,
+  };
+}
+
+/**
  * A valid access token and the shop cipher for one shop, now (design flow 5):
  * 1. the shop and its seller's grant must be active;
  * 2. a token expiring within `refreshWithinMs` is refreshed first, under the grant's lease; concurrent callers

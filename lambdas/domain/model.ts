@@ -117,3 +117,13 @@ export interface GrantRef {
   readonly openId: string;
   readonly at: Date;
 }
+
+/** What a listing of sellers shows: never a token. */
+export interface GrantSummary {
+  readonly openId: string;
+  readonly sellerName: string;
+  readonly status: GrantStatus;
+  readonly accountId?: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly authorizationExpiresAt: Date;
+}

@@ -2,7 +2,7 @@ import type { Dependencies } from './dependencies';
 import { publishAfterCommit } from './dependencies';
 import { GrantNotFoundError, OneTimeValueRejectedError } from './errors';
 import { updateGrantWithRetry } from './grant-updates';
-import type { Grant, Shop } from './model';
+import type { Grant, GrantStatus, GrantSummary, Page, Shop } from './model';
 
 /** A seller as the app's services see it: never a token. */
 export interface SellerView {
@@ -33,6 +33,14 @@ const shopView = (shop: Shop): ShopView => ({
   code: shop.code,
   status: shop.status,
 });
+
+/** Sellers for an operator's listing, by status or all, a page at a time. */
+export async function listSellers(
+  query: { status?: GrantStatus; cursor?: string; limit?: number },
+  deps: Pick<Dependencies, 'store'>,
+): Promise<Page<GrantSummary>> {
+  return deps.store.listGrants(query);
+}
 
 export async function describeSeller(openId: string, deps: Pick<Dependencies, 'store'>): Promise<SellerView> {
   const [grant, shops] = await Promise.all([deps.store.getGrant(openId), deps.store.listShops(openId)]);

@@ -14,7 +14,7 @@ import {
 } from '../domain/errors';
 import { awsDependencies } from '../shared/aws-dependencies';
 import { type RedirectSettings, redirectSettings } from '../shared/config';
-import type { HttpResult } from '../shared/http';
+import { errorResponse, type HttpResult, json, parseJsonBody } from '../shared/http';
 import { once } from '../shared/once';
 import { renderPage } from '../shared/pages';
 import { logger } from '../shared/powertools';
@@ -89,6 +89,33 @@ function describeFailure(error: unknown): Failure {
   };
 }
 
+const exchangeBody = z
+  .object({ code: z.string().trim().min(1).max(2048), accountId: z.string().trim().min(1).max(256) })
+  .strict();
+
+/**
+ * POST /authorizations/exchange (IAM): an auth code exchanged by hand, for development shops, which skip the link
+ * (protocol section 1). The seller is bound to the given account at once: the caller is trusted (IAM).
+ */
+async function exchangeByHand(event: APIGatewayProxyEventV2, deps: OAuthCallbackDependencies): Promise<HttpResult> {
+  try {
+    const body = parseJsonBody(event, exchangeBody);
+    const outcome = await completeAuthorization({ code: body.code, accountId: body.accountId }, deps, deps.settings);
+    deps.log.info('auth code exchanged by hand', { openId: outcome.openId });
+    return json(
+      201,
+      outcome.kind === 'authorized'
+        ? { openId: outcome.openId, accountId: outcome.accountId, reauthorization: outcome.reauthorization }
+        : { openId: outcome.openId },
+    );
+  } catch (error) {
+    const response = errorResponse(error);
+    if ((response.statusCode ?? 500) >= 500)
+      deps.log.error('exchange by hand failed', { error: error instanceof Error ? error.message : 'unknown' });
+    return response;
+  }
+}
+
 function withQuery(base: string, parameters: Record<string, string | undefined>): string {
   const url = new URL(base);
   for (const [key, value] of Object.entries(parameters)) if (value !== undefined) url.searchParams.set(key, value);
@@ -117,6 +144,7 @@ export function createOAuthCallbackHandler(dependencies: () => OAuthCallbackDepe
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
       const deps = dependencies();
+      if (event.routeKey === 'POST /authorizations/exchange') return exchangeByHand(event, deps);
       const fail = (failure: Failure): HttpResult => {
         const html = renderPage({ title: failure.title, message: failure.message, code: failure.code });
         if (deps.settings.errorUrl) {

@@ -3,10 +3,19 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { createAuthorizationLink, type LinkSettings } from '../domain/authorization-links';
-import { claimInstallation, describeSeller, disconnectSeller } from '../domain/sellers';
+import { GRANT_STATUSES } from '../domain/model';
+import { claimInstallation, describeSeller, disconnectSeller, listSellers } from '../domain/sellers';
 import { awsBaseDependencies, type BaseDependencies } from '../shared/aws-dependencies';
 import { linkSettings } from '../shared/config';
-import { empty, type HttpResult, json, jsonErrors, parseJsonBody, RequestValidationError } from '../shared/http';
+import {
+  describeInvalid,
+  empty,
+  type HttpResult,
+  json,
+  jsonErrors,
+  parseJsonBody,
+  RequestValidationError,
+} from '../shared/http';
 import { once } from '../shared/once';
 import { logger } from '../shared/powertools';
 
@@ -21,6 +30,13 @@ const returnTo = z
 const linkBody = z.object({ accountId, returnTo: returnTo.optional() }).strict();
 const claimBody = z.object({ ticket: z.string().trim().min(1).max(512), accountId }).strict();
 const pathId = z.string().trim().min(1).max(128);
+const listQuery = z
+  .object({
+    status: z.enum(GRANT_STATUSES).optional(),
+    cursor: z.string().max(2048).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+  })
+  .strict();
 
 function pathParameter(event: APIGatewayProxyEventV2, name: string): string {
   const parsed = pathId.safeParse(event.pathParameters?.[name]);
@@ -42,6 +58,19 @@ export function createSellerApiHandler(dependencies: () => SellerApiDependencies
         }
         case 'POST /installations/claim':
           return json(200, await claimInstallation(parseJsonBody(event, claimBody), deps));
+        case 'GET /sellers': {
+          const query = listQuery.safeParse(event.queryStringParameters ?? {});
+          if (!query.success) throw new RequestValidationError(describeInvalid(query.error));
+          const page = await listSellers(query.data, deps);
+          return json(200, {
+            sellers: page.items.map((seller) => ({
+              ...seller,
+              accessTokenExpiresAt: seller.accessTokenExpiresAt.toISOString(),
+              authorizationExpiresAt: seller.authorizationExpiresAt.toISOString(),
+            })),
+            ...(page.cursor ? { cursor: page.cursor } : {}),
+          });
+        }
         case 'GET /sellers/{openId}': {
           const seller = await describeSeller(pathParameter(event, 'openId'), deps);
           return json(200, {

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import {
   AccessRevokedError,
   GrantNotFoundError,
+  InvalidCursorError,
   LeaseHeldError,
   OneTimeValueRejectedError,
   ReauthorizationRequiredError,
   ShopNotFoundError,
+  TikTokReauthorizationRequiredError,
   TikTokRetryLaterError,
+  UnsupportedUserTypeError,
 } from '../domain/errors';
 import type { Log } from './logger';
 
@@ -95,6 +98,8 @@ export function mapError(error: unknown): Mapped {
       ? { status: 404, code: 'TICKET_UNKNOWN', message: 'the ticket is unknown' }
       : { status: 410, code: error.reason === 'used' ? 'TICKET_USED' : 'TICKET_EXPIRED', message: error.message };
   }
+  if (error instanceof InvalidCursorError)
+    return { status: 400, code: 'INVALID_REQUEST', message: 'cursor: not one this API handed out' };
   if (error instanceof GrantNotFoundError) return { status: 404, code: 'SELLER_NOT_FOUND', message: 'no such seller' };
   if (error instanceof ShopNotFoundError) return { status: 404, code: 'SHOP_NOT_FOUND', message: 'no such shop' };
   if (error instanceof ReauthorizationRequiredError) {
@@ -106,6 +111,16 @@ export function mapError(error: unknown): Mapped {
       code: error.subject === 'shop' ? 'SHOP_REVOKED' : 'SELLER_REVOKED',
       message: `the ${error.subject} is no longer authorized`,
     };
+  }
+  if (error instanceof TikTokReauthorizationRequiredError) {
+    return {
+      status: 422,
+      code: 'CODE_REFUSED',
+      message: 'TikTok refused the authorization code (expired, used, or of another app)',
+    };
+  }
+  if (error instanceof UnsupportedUserTypeError) {
+    return { status: 422, code: 'NOT_A_SELLER', message: 'only seller accounts can be connected' };
   }
   if (error instanceof LeaseHeldError) {
     return {

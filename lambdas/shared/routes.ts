@@ -18,8 +18,11 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/oauth/callback', group: 'oauth-callback', access: 'public' },
   { method: 'POST', path: '/webhooks/tiktok', group: 'tiktok-webhook', access: 'public' },
   { method: 'POST', path: '/authorization-links', group: 'seller-api', access: 'iam' },
+  { method: 'POST', path: '/authorizations/exchange', group: 'oauth-callback', access: 'iam' },
   { method: 'POST', path: '/installations/claim', group: 'seller-api', access: 'iam' },
+  { method: 'GET', path: '/sellers', group: 'seller-api', access: 'iam' },
   { method: 'GET', path: '/sellers/{openId}', group: 'seller-api', access: 'iam' },
+  { method: 'POST', path: '/sellers/{openId}/refresh', group: 'credentials', access: 'iam' },
   { method: 'DELETE', path: '/sellers/{openId}', group: 'seller-api', access: 'iam' },
   { method: 'GET', path: '/shops/{shopId}/credentials', group: 'credentials', access: 'iam' },
 ];

@@ -54,11 +54,13 @@ export class GrantTable extends Construct {
     for (const index of GLOBAL_SECONDARY_INDEXES) {
       const [partition, sort] = index.KeySchema;
       if (!partition) throw new Error(`index ${index.IndexName} has no partition key`);
+      const nonKeyAttributes = 'NonKeyAttributes' in index.Projection ? index.Projection.NonKeyAttributes : undefined;
       this.table.addGlobalSecondaryIndex({
         indexName: index.IndexName,
         partitionKey: attribute(partition.AttributeName),
         ...(sort ? { sortKey: attribute(sort.AttributeName) } : {}),
         projectionType: ProjectionType[index.Projection.ProjectionType],
+        ...(nonKeyAttributes ? { nonKeyAttributes: [...nonKeyAttributes] } : {}),
       });
     }
   }

@@ -4,7 +4,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
+import { SHOP_ID_INDEX, STATUS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import type { FunctionGroup } from '../../lambdas/shared/routes';
 import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
@@ -74,7 +74,12 @@ export class SellerJourney extends Construct {
       description: 'Internal API: authorization links, App Store claims, seller views, disconnecting',
       environment: { ...common, ...linkEnvironment(settings) },
     });
-    grantTableActions(sellerApi.function, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
+    grantTableActions(
+      sellerApi.function,
+      table,
+      ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      [STATUS_INDEX.indexName],
+    );
     eventBus.grantPutEventsTo(sellerApi.function);
 
     const credentials = new ServiceFunction(this, 'Credentials', {

@@ -18,12 +18,24 @@ import {
   OneTimeValueRejectedError,
   StaleGrantError,
 } from '../../domain/errors';
-import type { AuthorizationState, Grant, GrantRef, InstallTicket, NewGrant, Page, Shop } from '../../domain/model';
+import {
+  type AuthorizationState,
+  GRANT_STATUSES,
+  type Grant,
+  type GrantRef,
+  type GrantStatus,
+  type GrantSummary,
+  type InstallTicket,
+  type NewGrant,
+  type Page,
+  type Shop,
+} from '../../domain/model';
 import type { GrantStore } from '../../ports';
 import {
   grantAttributes,
   grantFromItem,
   grantKey,
+  grantSummarySchema,
   SHOP_SORT_PREFIX,
   shopFromItem,
   shopItem,
@@ -33,7 +45,13 @@ import {
   ticketKey,
   ttlFor,
 } from './items';
-import { AUTHORIZATION_EXPIRY_INDEX, INDEX_SHARDS, REFRESH_DUE_INDEX, SHOP_ID_INDEX } from './table-design';
+import {
+  AUTHORIZATION_EXPIRY_INDEX,
+  INDEX_SHARDS,
+  REFRESH_DUE_INDEX,
+  SHOP_ID_INDEX,
+  STATUS_INDEX,
+} from './table-design';
 import { buildUpdate } from './update-expression';
 
 const BATCH_WRITE_LIMIT = 25;
@@ -48,6 +66,8 @@ const cursorSchema = z.object({
   key: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 type Cursor = z.infer<typeof cursorSchema>;
+const statusCursorSchema = cursorSchema.extend({ status: z.number().int().min(0) });
+type StatusCursor = z.infer<typeof statusCursorSchema>;
 
 interface IndexSpec {
   readonly indexName: string;
@@ -240,6 +260,37 @@ export class DynamoDbGrantStore implements GrantStore {
     return ticketFromItem(await this.consumeOneTime('ticket', ticketKey(ticket), now));
   }
 
+  async listGrants(options: { status?: GrantStatus; cursor?: string; limit?: number }): Promise<Page<GrantSummary>> {
+    const statuses = options.status ? [options.status] : [...GRANT_STATUSES];
+    const limit = Math.min(options.limit ?? this.pageSize, this.pageSize);
+    const items: GrantSummary[] = [];
+    let cursor: StatusCursor | undefined = options.cursor
+      ? decodeStatusCursor(options.cursor, statuses.length)
+      : { status: 0, shard: 0 };
+    while (cursor && items.length < limit) {
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX.indexName,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': STATUS_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':shard': `${statuses[cursor.status]}#${cursor.shard}` },
+          ExclusiveStartKey: cursor.key,
+          Limit: limit - items.length,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(grantSummarySchema.parse(item));
+      if (page.LastEvaluatedKey) {
+        cursor = { ...cursor, key: indexKey(page.LastEvaluatedKey) };
+      } else if (cursor.shard + 1 < INDEX_SHARDS) {
+        cursor = { status: cursor.status, shard: cursor.shard + 1 };
+      } else {
+        cursor = cursor.status + 1 < statuses.length ? { status: cursor.status + 1, shard: 0 } : undefined;
+      }
+    }
+    return cursor ? { items, cursor: encodeCursor(cursor) } : { items };
+  }
+
   listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>> {
     return this.listIndex(REFRESH_DUE, before, cursor);
   }
@@ -335,13 +386,21 @@ function indexKey(key: Record<string, unknown>): Record<string, string | number>
   return z.record(z.string(), z.union([z.string(), z.number()])).parse(key);
 }
 
-function encodeCursor(cursor: Cursor): string {
+function decodeStatusCursor(text: string, statuses: number): StatusCursor {
+  const cursor = decodeWith(statusCursorSchema, text);
+  if (cursor.status >= statuses) throw new InvalidCursorError();
+  return cursor;
+}
+
+function encodeCursor(cursor: Cursor | StatusCursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
-function decodeCursor(text: string): Cursor {
+const decodeCursor = (text: string): Cursor => decodeWith(cursorSchema, text);
+
+function decodeWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return schema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch (cause) {
     throw new InvalidCursorError({ cause });
   }

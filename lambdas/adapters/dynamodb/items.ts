@@ -88,6 +88,7 @@ export function grantAttributes(grant: Omit<Grant, 'version' | 'lease'>): Record
     // Only active grants are in the sparse indexes: nothing else is refreshed or reminded.
     refreshShard: active ? `DUE#${shard}` : undefined,
     expiryShard: active ? `EXP#${shard}` : undefined,
+    statusShard: `${grant.status}#${shard}`,
   };
 }
 
@@ -127,3 +128,14 @@ export const ticketFromItem = (item: Record<string, unknown>): InstallTicket => 
 
 /** DynamoDB's TTL wants seconds; TTL deletion is lazy, so reads check `expiresAt` themselves. */
 export const ttlFor = (expiresAt: Date) => Math.ceil(expiresAt.getTime() / 1000);
+
+export const grantSummarySchema = z
+  .object({
+    openId: z.string().min(1),
+    sellerName: z.string(),
+    status: z.enum(GRANT_STATUSES),
+    accountId: z.string().optional(),
+    accessExpiresAt: epochMs,
+    authorizationExpiresAt: epochMs,
+  })
+  .transform(({ accessExpiresAt, ...rest }) => ({ ...rest, accessTokenExpiresAt: accessExpiresAt }));

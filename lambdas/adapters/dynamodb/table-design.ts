@@ -26,7 +26,18 @@ export const AUTHORIZATION_EXPIRY_INDEX = {
 /** Shops by TikTok's shop id, for webhooks and credential look-ups. Only shop items carry `shopId`. */
 export const SHOP_ID_INDEX = { indexName: 'ByShopId', partitionKey: 'shopId' } as const;
 
-/** How many partitions the two sparse indexes spread grants over. */
+/**
+ * Grants by status, for operators' listings: every grant carries the key, sharded like the others; the projection
+ * holds what a listing shows, never a token.
+ */
+export const STATUS_INDEX = {
+  indexName: 'ByStatus',
+  partitionKey: 'statusShard',
+  sortKey: 'openId',
+  projected: ['sellerName', 'status', 'accountId', 'accessExpiresAt', 'authorizationExpiresAt'],
+} as const;
+
+/** How many partitions the sharded indexes spread grants over. */
 export const INDEX_SHARDS = 8;
 
 export type KeyType = 'S' | 'N';
@@ -40,6 +51,8 @@ export const KEY_ATTRIBUTES: Readonly<Record<string, KeyType>> = {
   [AUTHORIZATION_EXPIRY_INDEX.partitionKey]: 'S',
   [AUTHORIZATION_EXPIRY_INDEX.sortKey]: 'N',
   [SHOP_ID_INDEX.partitionKey]: 'S',
+  [STATUS_INDEX.partitionKey]: 'S',
+  [STATUS_INDEX.sortKey]: 'S',
 };
 
 /** The indexes as CreateTable wants them (local mode and tests); the CDK construct declares the same. */
@@ -59,6 +72,14 @@ export const GLOBAL_SECONDARY_INDEXES = [
       { AttributeName: AUTHORIZATION_EXPIRY_INDEX.sortKey, KeyType: 'RANGE' as const },
     ],
     Projection: { ProjectionType: 'KEYS_ONLY' as const },
+  },
+  {
+    IndexName: STATUS_INDEX.indexName,
+    KeySchema: [
+      { AttributeName: STATUS_INDEX.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: STATUS_INDEX.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...STATUS_INDEX.projected] },
   },
   {
     IndexName: SHOP_ID_INDEX.indexName,

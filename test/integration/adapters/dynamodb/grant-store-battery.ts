@@ -385,8 +385,8 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
         }
       };
 
-      const listAll = async (list: (cursor?: string) => Promise<Page<GrantRef>>) => {
-        const found: GrantRef[] = [];
+      const listAll = async <T>(list: (cursor?: string) => Promise<Page<T>>) => {
+        const found: T[] = [];
         let cursor: string | undefined;
         let pages = 0;
         do {
@@ -437,7 +437,43 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
         expect(found.map((ref) => ref.openId).sort()).toEqual(['ACTIVE-0', 'ACTIVE-1', 'ACTIVE-2']);
       });
 
+      it('lists sellers by status, or all of them, page by page, without tokens', async () => {
+        await seed(9, () => at(days(3)), 'ACTIVE');
+        await seed(4, () => at(days(3)), 'REAUTH_REQUIRED');
+        store = newStore(5);
+
+        const active = await listAll((cursor) => store.listGrants({ status: 'ACTIVE', cursor }));
+        const all = await listAll((cursor) => store.listGrants({ cursor, limit: 3 }));
+
+        expect(active.found.map((grant) => grant.openId).sort()).toEqual(
+          Array.from({ length: 9 }, (_, i) => `ACTIVE-${i}`).sort(),
+        );
+        expect(all.found).toHaveLength(13);
+        expect(all.pages).toBeGreaterThanOrEqual(5);
+        expect(all.found.find((grant) => grant.openId === 'REAUTH_REQUIRED-2')).toEqual({
+          openId: 'REAUTH_REQUIRED-2',
+          sellerName: 'Sandbox Seller',
+          status: 'REAUTH_REQUIRED',
+          accountId: 'account-1',
+          accessTokenExpiresAt: at(days(3)),
+          authorizationExpiresAt: at(days(12)),
+        });
+        expect(JSON.stringify(all.found)).not.toContain(sealed('access'));
+      });
+
+      it('moves a grant between status listings when its status changes', async () => {
+        const grant = await store.createGrant(newGrant());
+
+        await store.updateGrant({ ...grant, status: 'REVOKED' });
+
+        expect((await store.listGrants({ status: 'ACTIVE' })).items).toEqual([]);
+        expect((await store.listGrants({ status: 'REVOKED' })).items.map((summary) => summary.openId)).toEqual([
+          'open-1',
+        ]);
+      });
+
       it('refuses a cursor it did not hand out', async () => {
+        await expect(store.listGrants({ cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
         await expect(store.listDueForRefresh(T0, 'not-a-cursor')).rejects.toBeInstanceOf(InvalidCursorError);
         await expect(
           store.listDueForRefresh(T0, Buffer.from(JSON.stringify({ shard: 99 })).toString('base64url')),
