@@ -8,7 +8,7 @@ import { stackTarget } from '../../../ops/targets';
 import { authorizeInSandbox, browse, TestClock } from '../../support/local-journey';
 
 const MULTI = 'sbx-open-multi-0002';
-const DAY = 86_400_000;
+const _DAY = 86_400_000;
 
 describe('the operator CLI against local mode', () => {
   const clock = new TestClock();
@@ -223,11 +223,9 @@ describe('the operator CLI against a deployed stack', () => {
   });
 
   it('says clearly when the stack is not a tiktok-shop-auth stack', async () => {
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
-      });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'Other', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [] }],
+    });
     const err: string[] = [];
 
     const code = await runCli(['--stack', 'Other', 'sellers'], {

@@ -10,7 +10,7 @@ import {
   OneTimeValueRejectedError,
   StaleGrantError,
 } from '../../../../lambdas/domain/errors';
-import type { GrantRef, Page } from '../../../../lambdas/domain/model';
+import type { Page } from '../../../../lambdas/domain/model';
 import type { GrantStore } from '../../../../lambdas/ports';
 import type { LocalDynamoDb } from '../../../../local/embedded-dynamodb';
 import { at, days, minutes, newGrant, sealed, shop, T0 } from '../../../support/builders';
