@@ -8,7 +8,6 @@ import { stackTarget } from '../../../ops/targets';
 import { authorizeInSandbox, browse, TestClock } from '../../support/local-journey';
 
 const MULTI = 'sbx-open-multi-0002';
-const _DAY = 86_400_000;
 
 describe('the operator CLI against local mode', () => {
   const clock = new TestClock();
