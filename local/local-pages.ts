@@ -13,26 +13,12 @@ function page(title: string, content: string): string {
 <body><main><h1>${escapeHtml(title)}</h1>${content}</main></body></html>`;
 }
 
-export function startPage(serviceId: string): string {
-  return page(
-    'tiktok-shop-auth, on this machine',
-    `<p>Walk a seller through TikTok Shop's authorization against the local sandbox.</p>
-    <form method="post" action="/_local/start">
-      <label for="accountId">The app's account to connect</label>
-      <input type="text" id="accountId" name="accountId" value="local-demo-account" maxlength="256">
-      <div class="actions"><button type="submit">Authorize a sandbox seller</button>
-      <a class="button secondary" href="/sandbox/open/authorize?service_id=${encodeURIComponent(serviceId)}">Install from the App Store (no state)</a></div>
-    </form>
-    <p><a href="/_local/events">Events published so far</a></p>`,
-  );
-}
-
 export function landingPage(query: URLSearchParams): string {
   return page(
     'Seller connected',
     `<p>This stands in for the app's <code>SUCCESS_URL</code>. The seller <strong>${escapeHtml(query.get('openId') ?? '')}</strong>
     is connected to the account <strong>${escapeHtml(query.get('accountId') ?? '')}</strong>.</p>
-    <div class="actions"><a class="button" href="/">Back to the start</a></div>`,
+    <div class="actions"><a class="button" href="/">Back to the console</a></div>`,
   );
 }
 
@@ -47,6 +33,6 @@ export function claimPage(ticket: string, result?: string): string {
     : '';
   return page(
     'Finish connecting your shop',
-    `${form}${outcome}<div class="actions"><a class="button secondary" href="/">Back to the start</a></div>`,
+    `${form}${outcome}<div class="actions"><a class="button secondary" href="/">Back to the console</a></div>`,
   );
 }

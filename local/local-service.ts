@@ -13,12 +13,14 @@ import { LocalDataKeys } from '../lambdas/adapters/sealing/local-data-keys';
 import { StaticAppCredentials } from '../lambdas/adapters/secrets/static-app-credentials';
 import { HttpTikTokAuthApi } from '../lambdas/adapters/tiktok/http-tiktok-auth-api';
 import type { Dependencies } from '../lambdas/domain/dependencies';
+import type { GrantSummary, Shop } from '../lambdas/domain/model';
 import type { ReminderSweepSummary } from '../lambdas/domain/reminders';
+import { WEBHOOK_TYPE_NAMES } from '../lambdas/domain/webhooks';
 import { createCredentialsHandler } from '../lambdas/handlers/credentials';
 import { createOAuthCallbackHandler } from '../lambdas/handlers/oauth-callback';
 import { createSellerApiHandler } from '../lambdas/handlers/seller-api';
 import { createTikTokWebhookHandler } from '../lambdas/handlers/tiktok-webhook';
-import type { Clock } from '../lambdas/ports';
+import type { Clock, GrantStore } from '../lambdas/ports';
 import { systemClock } from '../lambdas/shared/clock';
 import {
   CREDENTIALS_SETTINGS,
@@ -33,10 +35,11 @@ import {
 import { json } from '../lambdas/shared/http';
 import { logger } from '../lambdas/shared/powertools';
 import { type FunctionGroup, matchPath, ROUTES, routeKey } from '../lambdas/shared/routes';
+import { renderConsole } from './console-page';
 import { type LocalDynamoDb, startDynalite } from './embedded-dynamodb';
 import { type ApiHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway';
 import { type RefreshJobSummary, runRefreshJob, runReminderJob } from './local-jobs';
-import { claimPage, landingPage, startPage } from './local-pages';
+import { claimPage, landingPage } from './local-pages';
 import { LocalRefreshQueue } from './local-refresh-queue';
 import { TikTokSandbox } from './sandbox/tiktok-sandbox';
 
@@ -178,6 +181,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     serve(request, response, {
       url,
       serviceId: required(env, 'TIKTOK_SERVICE_ID'),
+      store: dependencies.store,
+      clock,
       sandbox,
       events,
       notifications,
@@ -216,6 +221,8 @@ const createdLink = z.object({ url: z.string() });
 interface Served {
   readonly url: string;
   readonly serviceId: string;
+  readonly store: GrantStore;
+  readonly clock: Clock;
   readonly sandbox: TikTokSandbox;
   readonly events: RecordingEventPublisher;
   readonly notifications: RecordingNotifier;
@@ -265,7 +272,43 @@ async function serve(request: IncomingMessage, response: ServerResponse, served:
   const local = `${request.method} ${path}`;
   switch (local) {
     case 'GET /':
-      return html(response, 200, startPage(served.serviceId));
+      return html(response, 200, await consolePage(served, target.searchParams.get('notice') ?? undefined));
+    case 'POST /_local/console/webhook': {
+      const form = new URLSearchParams(body.toString('utf8'));
+      const type = Number(form.get('type'));
+      const shopId = form.get('shopId') ?? '';
+      if (!Number.isInteger(type) || type < 0 || !shopId)
+        return backToConsole(response, 'Choose a webhook type and a shop.');
+      const delivery = await served.sandbox.sendWebhook({ type, shopId });
+      return backToConsole(
+        response,
+        `Webhook ${type} ${WEBHOOK_TYPE_NAMES[type] ?? ''} sent for shop ${shopId}: the endpoint answered HTTP ${delivery.status}.`,
+      );
+    }
+    case 'POST /_local/console/jobs/refresh': {
+      const summary = await served.jobs.refresh();
+      return backToConsole(
+        response,
+        `Refresh job: ${summary.found} due, ${summary.refreshed} refreshed, ${summary.failed} to retry, ${summary.reauthorizationRequired} must authorize again.`,
+      );
+    }
+    case 'POST /_local/console/jobs/reminders': {
+      const summary = await served.jobs.reminders();
+      return backToConsole(
+        response,
+        `Reminder job: ${summary.found} ending within the horizon, ${summary.reminded} reminded.`,
+      );
+    }
+    case 'POST /_local/console/disconnect': {
+      const openId = new URLSearchParams(body.toString('utf8')).get('openId') ?? '';
+      const result = await invoke('seller-api', 'DELETE /sellers/{openId}', { openId }, Buffer.alloc(0));
+      return backToConsole(
+        response,
+        result.statusCode === 204
+          ? `Disconnected ${openId}: its tokens are deleted.`
+          : `Could not disconnect ${openId} (HTTP ${result.statusCode}).`,
+      );
+    }
     case 'POST /_local/start': {
       const form = new URLSearchParams(body.toString('utf8'));
       const result = await invoke(
@@ -317,6 +360,30 @@ async function serve(request: IncomingMessage, response: ServerResponse, served:
 }
 
 const jsonBody = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
+
+function backToConsole(response: ServerResponse, notice: string): void {
+  response.writeHead(303, { location: `/?${new URLSearchParams({ notice })}` });
+  response.end();
+}
+
+/** Every seller (a local store holds few) with its shops, and the events so far. */
+async function consolePage(served: Served, notice?: string): Promise<string> {
+  const sellers: Array<{ seller: GrantSummary; shops: Shop[] }> = [];
+  let cursor: string | undefined;
+  do {
+    const page = await served.store.listGrants({ cursor });
+    for (const seller of page.items) sellers.push({ seller, shops: await served.store.listShops(seller.openId) });
+    cursor = page.cursor;
+  } while (cursor && sellers.length < 500);
+  sellers.sort((a, b) => a.seller.sellerName.localeCompare(b.seller.sellerName));
+  return renderConsole({
+    now: served.clock.now(),
+    serviceId: served.serviceId,
+    sellers,
+    events: served.events.list(),
+    notice,
+  });
+}
 
 function html(response: ServerResponse, status: number, page: string): void {
   response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
