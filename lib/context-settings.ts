@@ -23,6 +23,7 @@ const contextSchema = z.object({
     .transform((text) => text.split(',').map(Number))
     .optional(),
   reminderEmail: z.email().optional(),
+  alarmEmail: z.email().optional(),
   refreshAheadHours: z.coerce.number().int().min(1).max(144).optional(),
   refreshConcurrency: z.coerce.number().int().min(2).max(50).optional(),
   appSecretName: z.string().trim().min(1).optional(),

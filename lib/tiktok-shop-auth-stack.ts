@@ -4,6 +4,7 @@ import { ROUTES } from '../lambdas/shared/routes';
 import { AppSecret } from './constructs/app-secret';
 import { GrantTable } from './constructs/grant-table';
 import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
+import { Operations } from './constructs/operations';
 import { RenewalReminders } from './constructs/renewal-reminders';
 import { SellerJourney, type SellerJourneySettings } from './constructs/seller-journey';
 import { ServiceApi } from './constructs/service-api';
@@ -22,6 +23,8 @@ export interface TikTokShopAuthStackProps extends StackProps {
     readonly refreshAheadHours?: number;
     /** Refresh workers at once. @default 5 */
     readonly refreshConcurrency?: number;
+    /** Who gets the alarms by e-mail. @default nobody */
+    readonly alarmEmail?: string;
   };
   /** An existing Secrets Manager secret holding `{"app_key", "app_secret"}`. @default a new, empty secret */
   readonly appSecretName?: string;
@@ -40,6 +43,7 @@ export class TikTokShopAuthStack extends Stack {
   public readonly webhooks: TikTokWebhooks;
   public readonly tokenRefresh: TokenRefresh;
   public readonly reminders: RenewalReminders;
+  public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: TikTokShopAuthStackProps) {
     super(scope, id, props);
@@ -82,6 +86,28 @@ export class TikTokShopAuthStack extends Stack {
     const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
     for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
 
+    this.operations = new Operations(this, 'Operations', {
+      functions: {
+        OAuthCallback: functions['oauth-callback'].function,
+        Webhooks: functions['tiktok-webhook'].function,
+        SellerApi: functions['seller-api'].function,
+        Credentials: functions.credentials.function,
+        RefreshSweep: this.tokenRefresh.sweep.function,
+        RefreshWorker: this.tokenRefresh.worker.function,
+        ReminderSweep: this.reminders.sweep.function,
+      },
+      callbackFunction: functions['oauth-callback'].function,
+      api: this.api.api,
+      refreshQueue: this.tokenRefresh.queue,
+      deadLetterQueues: {
+        'refresh dead letters': this.tokenRefresh.deadLetters,
+        'refresh schedule dead letters': this.tokenRefresh.scheduleDeadLetters,
+        'reminder schedule dead letters': this.reminders.scheduleDeadLetters,
+      },
+      alarms: [...this.tokenRefresh.alarms, ...this.reminders.alarms],
+      alarmEmail: props.settings.alarmEmail,
+    });
+
     new CfnOutput(this, 'RedirectUrl', {
       value: `${this.api.url}oauth/callback`,
       description: "Paste into Partner Center as the app's Redirect URL",
@@ -99,6 +125,14 @@ export class TikTokShopAuthStack extends Stack {
       description: 'Fill with {"app_key": "...", "app_secret": "..."} from Partner Center',
     });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.bus.eventBusName, description: 'Lifecycle events' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.operations.topic.topicArn,
+      description: 'Every alarm notifies this topic: subscribe the platform team',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.operations.dashboard.dashboardName,
+      description: 'The CloudWatch dashboard',
+    });
     new CfnOutput(this, 'ReminderTopicArn', {
       value: this.reminders.topic.topicArn,
       description: 'Readable renewal reminders for people: subscribe e-mail or chat here',
