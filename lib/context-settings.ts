@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TikTokShopAuthStackProps } from './tiktok-shop-auth-stack';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });

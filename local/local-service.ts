@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cryptoSecrets } from '../lambdas/adapters/crypto-secrets';
 import { createGrantTable } from '../lambdas/adapters/dynamodb/create-table';
 import { DynamoDbGrantStore } from '../lambdas/adapters/dynamodb/dynamodb-grant-store';

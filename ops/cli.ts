@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GRANT_STATUSES } from '../lambdas/domain/model';
 import { localTarget, stackTarget, type Target, TargetError } from './targets';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A token sealed by a {@link TokenSealer}: the only form in which tokens are stored. The brand makes it a type

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WebhookReceipts } from '../ports';
 import type { Dependencies } from './dependencies';
 import type { LifecycleEvent } from './events';

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CredentialsSettings, getShopCredentials, refreshSellerNow } from '../domain/credentials';
 import type { Dependencies } from '../domain/dependencies';
 import { awsDependencies } from '../shared/aws-dependencies';
@@ -38,7 +38,8 @@ export function createCredentialsHandler(dependencies: () => CredentialsDependen
       const id = pathId.safeParse(event.pathParameters?.shopId);
       if (!id.success) throw new RequestValidationError('shopId: must be 1 to 128 characters');
       const credentials = await getShopCredentials(id.data, deps, deps.settings);
-      deps.log.info('credentials handed out', { shopId: credentials.shopId, openId: credentials.openId });
+      // DEBUG: the hottest route; a line per read would be most of its cost.
+      deps.log.debug('credentials handed out', { shopId: credentials.shopId, openId: credentials.openId });
       return json(200, { ...credentials, accessTokenExpiresAt: credentials.accessTokenExpiresAt.toISOString() });
     });
 }

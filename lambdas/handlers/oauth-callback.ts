@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CallbackSettings, completeAuthorization } from '../domain/authorize-seller';
 import type { Dependencies } from '../domain/dependencies';
 import {

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { retryDelaySeconds } from '../adapters/queue/sqs-refresh-queue';
 import type { Dependencies } from '../domain/dependencies';
 import { type RefreshMessage, refreshQueuedGrants, type TokenRefreshSettings } from '../domain/token-refresh';

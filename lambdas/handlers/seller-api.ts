@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAuthorizationLink, type LinkSettings } from '../domain/authorization-links';
 import { GRANT_STATUSES } from '../domain/model';
 import { claimInstallation, describeSeller, disconnectSeller, listSellers } from '../domain/sellers';

@@ -66,7 +66,13 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
       const outcome = await receiveWebhook(webhook.data, deliveryId, deps, deps.settings);
       metrics.addDimension('type', WEBHOOK_TYPE_NAMES[webhook.data.type] ?? `UNKNOWN_${webhook.data.type}`);
       metrics.addMetric(outcome === 'processed' ? 'WebhookProcessed' : 'WebhookDuplicate', MetricUnit.Count, 1);
-      deps.log.info('webhook received', { type: webhook.data.type, shopId: webhook.data.shop_id, deliveryId, outcome });
+      // DEBUG: one line per webhook is most of the log bill at scale; the metrics above count them.
+      deps.log.debug('webhook received', {
+        type: webhook.data.type,
+        shopId: webhook.data.shop_id,
+        deliveryId,
+        outcome,
+      });
       // A copy still being processed elsewhere is not done yet: a non-200 makes TikTok come back for it.
       return empty(outcome === 'in-progress' ? 503 : 200);
     });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL } from '../adapters/tiktok/http-tiktok-auth-api';
 import type { LinkSettings } from '../domain/authorization-links';
 import type { CallbackSettings } from '../domain/authorize-seller';

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SHOP_ID_INDEX, STATUS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
@@ -86,6 +87,9 @@ export class SellerJourney extends Construct {
       entry: handlerEntry('credentials'),
       description: 'Internal API: a valid access token and shop cipher, refreshed first when it is about to expire',
       timeout: Duration.seconds(15),
+      // The app's services call it most: per-invocation logs and traces would dominate its cost.
+      systemLogLevel: SystemLogLevel.WARN,
+      tracing: Tracing.PASS_THROUGH,
       environment: { ...common, ...tiktok },
     });
     grantTableActions(credentials.function, table, ['GetItem', 'UpdateItem', 'Query'], [SHOP_ID_INDEX.indexName]);

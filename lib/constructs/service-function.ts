@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -20,6 +20,13 @@ export interface ServiceFunctionProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Caps the function's concurrency. @default no reservation */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Lambda's own log lines (START, REPORT): WARN drops them, for functions whose volume makes logs a large
+   * cost. @default SystemLogLevel.INFO
+   */
+  readonly systemLogLevel?: SystemLogLevel;
+  /** @default Tracing.ACTIVE; PASS_THROUGH for the hottest paths, where sampled traces cost more than they tell */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -64,7 +71,8 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      tracing: Tracing.ACTIVE,
+      systemLogLevelV2: props.systemLogLevel ?? SystemLogLevel.INFO,
+      tracing: props.tracing ?? Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

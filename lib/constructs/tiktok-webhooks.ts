@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -39,6 +40,9 @@ export class TikTokWebhooks extends Construct {
       // TikTok wants an answer within 3 s; each AWS call has its own short timeout inside this.
       timeout: Duration.seconds(6),
       memorySize: 512,
+      // The hottest path: its metrics count every webhook; per-invocation logs and traces would dominate the bill.
+      systemLogLevel: SystemLogLevel.WARN,
+      tracing: Tracing.PASS_THROUGH,
       environment: {
         TABLE_NAME: table.tableName,
         EVENT_BUS_NAME: eventBus.eventBusName,

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { signOpenApiRequest } from '../../lambdas/adapters/tiktok/open-api-signature';
 import { webhookSignature } from '../../lambdas/adapters/tiktok/webhook-signature';
 import type { Clock } from '../../lambdas/ports';

@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../lambdas/ports';
 import type { LocalService } from '../../local/local-service';
 

@@ -8,7 +8,7 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   GrantAlreadyExistsError,
   GrantNotFoundError,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every TikTok answer: errors come as HTTP 200 with `code != 0`. */
 export const envelopeSchema = z.object({

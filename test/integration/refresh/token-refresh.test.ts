@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Grant } from '../../../lambdas/domain/model';
 import { type LocalService, type LocalServiceOptions, startLocalService } from '../../../local/local-service';
 import { authorizeInSandbox, browse, TestClock } from '../../support/local-journey';

@@ -1,0 +1,314 @@
+/**
+ * What this stack costs a month on AWS, for 1,000, 100,000 and 1,000,000 sellers, from its actual resources and
+ * what the code does per operation. Every assumption is a named input; every price a dated constant.
+ *
+ *   npm run cost [-- --shopsPerSeller 1.5 --webhooksPerShopPerDay 30 --credentialReadsPerShopPerDay 24 ...]
+ */
+
+/**
+ * Prices of us-east-1, read 2026-11 from the AWS pricing pages of each service (API Gateway, Lambda, DynamoDB,
+ * KMS, Secrets Manager, EventBridge, SQS, SNS, CloudWatch, X-Ray). Free tiers are left out: this is the bill of a
+ * production account.
+ */
+export const PRICES_2026_11 = {
+  httpApiPerMillion: 1.0, // first 300 million a month; 0.90 after
+  httpApiPerMillionAbove300M: 0.9,
+  lambdaArmPerGbSecond: 0.0000133334,
+  lambdaPerMillionRequests: 0.2,
+  dynamoWriteUnitPerMillion: 0.625, // on-demand
+  dynamoReadUnitPerMillion: 0.125,
+  dynamoStoragePerGbMonth: 0.25,
+  dynamoPitrPerGbMonth: 0.2,
+  kmsKeyPerMonth: 1.0,
+  kmsPer10kRequests: 0.03,
+  secretPerMonth: 0.4,
+  secretsPer10kCalls: 0.05,
+  eventBridgePerMillionEvents: 1.0, // custom events, 64 KB chunks
+  eventBridgeArchivePerGb: 0.1,
+  sqsPerMillionRequests: 0.4,
+  schedulerPerMillion: 1.0,
+  snsPerMillionPublishes: 0.5,
+  logsIngestionPerGb: 0.5,
+  logsStoragePerGbMonth: 0.03,
+  customMetricPerMonth: 0.3,
+  alarmPerMonth: 0.1,
+  dashboardPerMonth: 3.0,
+  xrayPerMillionTraces: 5.0,
+} as const;
+
+export interface Assumptions {
+  readonly shopsPerSeller: number;
+  readonly webhooksPerShopPerDay: number;
+  /** How often the app's services ask for a shop's credentials (they should cache them until near expiry). */
+  readonly credentialReadsPerShopPerDay: number;
+  /** Access tokens last 7 days and are refreshed 48 hours ahead: about every 5 days. */
+  readonly refreshEveryDays: number;
+  /** Authorizations (callbacks) per seller per year: the yearly renewal and a few re-authorizations. */
+  readonly authorizationsPerSellerPerYear: number;
+  /** X-Ray's share of requests traced (Lambda active tracing: 1 a second, then 5% by default). */
+  readonly tracedShare: number;
+  /** Time a warm container keeps its cached data keys and app secret before asking again. */
+  readonly cacheMinutes: number;
+}
+
+type FunctionName = 'webhook' | 'credentials' | 'callback' | 'refreshWorker' | 'sweeps' | 'sellerApi';
+
+/** What a function costs per invocation, as the stack configures it. */
+export interface FunctionProfile {
+  readonly memoryMb: number;
+  readonly durationMs: number;
+  /** Log bytes per invocation: ours and the metrics (npm run bench:logs), plus Lambda's lines when kept. */
+  readonly logBytes: number;
+  /** Active X-Ray tracing. */
+  readonly traced: boolean;
+}
+
+/** Lambda's START and REPORT lines in JSON format, per invocation, unless the system log level drops them. */
+const PLATFORM_LOG_BYTES = 600;
+
+/**
+ * Durations: compute measured in local mode (npm run bench:webhooks, bench:load), plus an allowance for each AWS
+ * call on the path (DynamoDB 6 ms, EventBridge 20 ms, KMS 10 ms, TikTok 250 ms), since local mode has none.
+ */
+export type StackProfile = Record<FunctionName, FunctionProfile>;
+
+/** The stack as it is now: the hot paths log only their metrics and are not traced. */
+export const STACK: StackProfile = {
+  webhook: { memoryMb: 512, durationMs: 4 + 3 * 6 + 20, logBytes: 258, traced: false },
+  credentials: { memoryMb: 256, durationMs: 3 + 2 * 6 + 10, logBytes: 0, traced: false },
+  callback: {
+    memoryMb: 256,
+    durationMs: 15 + 8 * 6 + 2 * 250 + 10 + 20,
+    logBytes: 1900 + PLATFORM_LOG_BYTES,
+    traced: true,
+  },
+  refreshWorker: {
+    memoryMb: 256,
+    durationMs: 10 * (4 + 3 * 6 + 250 + 2 * 10 + 20),
+    logBytes: 3000 + PLATFORM_LOG_BYTES,
+    traced: true,
+  },
+  sweeps: { memoryMb: 256, durationMs: 500, logBytes: 1400 + PLATFORM_LOG_BYTES, traced: true },
+  sellerApi: { memoryMb: 256, durationMs: 3 + 2 * 6, logBytes: 500 + PLATFORM_LOG_BYTES, traced: true },
+};
+
+/** The stack before the cuts: a log line per webhook and per credentials read, Lambda's lines, tracing on all. */
+export const STACK_BEFORE_CUTS: StackProfile = {
+  ...STACK,
+  webhook: { ...STACK.webhook, logBytes: 703 + PLATFORM_LOG_BYTES, traced: true },
+  credentials: { ...STACK.credentials, logBytes: 420 + PLATFORM_LOG_BYTES, traced: true },
+};
+
+export const DEFAULT_ASSUMPTIONS: Assumptions = {
+  shopsPerSeller: 1.5,
+  webhooksPerShopPerDay: 30,
+  credentialReadsPerShopPerDay: 24,
+  refreshEveryDays: 5,
+  authorizationsPerSellerPerYear: 1.5,
+  tracedShare: 0.05,
+  cacheMinutes: 5,
+};
+
+const DAYS_PER_MONTH = 30.4;
+const SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400;
+
+export interface Line {
+  readonly service: string;
+  readonly what: string;
+  readonly dollars: number;
+}
+
+/**
+ * The month's bill, line by line. Per operation, what the code does:
+ * - webhook: 1 API request, 1 invocation; a receipt claimed (PutItem, 1 WRU) and completed (UpdateItem, 1 WRU);
+ *   the shop looked up on its index (0.5 RRU); 1 event forwarded; the app secret cached.
+ * - credentials read: 1 API request, 1 invocation; the shop on its index (0.5 RRU), the grant read strongly
+ *   consistent (1 RRU); 1 KMS Decrypt unless the container opened this seller's data key within the cache time.
+ * - refresh (per seller, every refreshEveryDays): a message sent, received and deleted (0.3 SQS requests with
+ *   batching); a tenth of a worker invocation (batches of 10); the lease (UpdateItem, 1 WRU), the write of the new
+ *   tokens (2 WRU for a 1.5 KB item, plus 2 WRU in the refresh index whose key moves, plus 1 in the status index);
+ *   KMS Decrypt of the refresh token and GenerateDataKey for the new ones (2); 1 event.
+ * - callback (authorizationsPerSellerPerYear): 1 request and invocation; about 10 WRU and 3 RRU; 1 KMS call; 1 event.
+ * - reminders: three a year per seller (1 event, 1 SNS publish, a link's state written: 2 WRU).
+ * - storage: a grant (1.5 KB), its shops (0.5 KB each), index copies (0.6 KB), and webhook receipts for 14 days
+ *   (0.2 KB each); point-in-time recovery on all of it.
+ */
+export function monthlyBill(
+  sellers: number,
+  a: Assumptions = DEFAULT_ASSUMPTIONS,
+  stack: StackProfile = STACK,
+  prices = PRICES_2026_11,
+): Line[] {
+  const FUNCTIONS = stack;
+  const shops = sellers * a.shopsPerSeller;
+  const webhooks = shops * a.webhooksPerShopPerDay * DAYS_PER_MONTH;
+  const credentialReads = shops * a.credentialReadsPerShopPerDay * DAYS_PER_MONTH;
+  const refreshes = (sellers * DAYS_PER_MONTH) / a.refreshEveryDays;
+  const callbacks = (sellers * a.authorizationsPerSellerPerYear) / 12;
+  const reminders = (sellers * 3) / 12;
+  const sweeps = 30 * 24 * 2 + 30;
+
+  const invocations: Record<FunctionName, number> = {
+    webhook: webhooks,
+    credentials: credentialReads,
+    callback: callbacks,
+    refreshWorker: refreshes / 10,
+    sweeps,
+    sellerApi: callbacks * 2,
+  };
+  const apiRequests = webhooks + credentialReads + callbacks * 3;
+
+  // A container serves a given seller again within the cache time only if that seller's reads are that frequent
+  // and land on it: the share of reads finding their data key cached.
+  const readsPerShopPerCacheWindow = (a.credentialReadsPerShopPerDay * a.cacheMinutes) / (24 * 60);
+  const warmContainers = Math.max(
+    1,
+    (credentialReads / SECONDS_PER_MONTH) * (FUNCTIONS.credentials.durationMs / 1000) * 3,
+  );
+  const cacheHitShare = Math.min(1, readsPerShopPerCacheWindow / warmContainers);
+  const kmsRequests = credentialReads * (1 - cacheHitShare) + refreshes * 2 + callbacks;
+  const concurrentContainers = (Object.keys(FUNCTIONS) as FunctionName[]).reduce(
+    (total, name) =>
+      total + Math.max(1, (invocations[name] / SECONDS_PER_MONTH) * (FUNCTIONS[name].durationMs / 1000) * 3),
+    0,
+  );
+  const secretCalls = concurrentContainers * ((60 / a.cacheMinutes) * 24 * DAYS_PER_MONTH);
+
+  const writeUnits = webhooks * 2 + refreshes * (1 + 2 + 2 + 1) + callbacks * 10 + reminders * 2;
+  const readUnits = webhooks * 0.5 + credentialReads * 1.5 + refreshes * 1 + callbacks * 3 + sellers * 0.02;
+  const storageGb = (sellers * (1.5 + 0.6) + shops * 0.5 + shops * a.webhooksPerShopPerDay * 14 * 0.2) / 1024 / 1024;
+  const events = webhooks + refreshes + callbacks + reminders;
+  const names = Object.keys(FUNCTIONS) as FunctionName[];
+  const logGb = names.reduce((total, name) => total + invocations[name] * FUNCTIONS[name].logBytes, 0) / 1024 ** 3;
+  const traces = names.reduce(
+    (total, name) => total + (FUNCTIONS[name].traced ? invocations[name] * a.tracedShare : 0),
+    0,
+  );
+  const gbSeconds = (Object.keys(FUNCTIONS) as FunctionName[]).reduce(
+    (total, name) =>
+      total + invocations[name] * (FUNCTIONS[name].durationMs / 1000) * (FUNCTIONS[name].memoryMb / 1024),
+    0,
+  );
+  const allInvocations = Object.values(invocations).reduce((total, count) => total + count, 0);
+  const httpApi =
+    (Math.min(apiRequests, 300e6) * prices.httpApiPerMillion) / 1e6 +
+    (Math.max(0, apiRequests - 300e6) * prices.httpApiPerMillionAbove300M) / 1e6;
+
+  return [
+    { service: 'API Gateway', what: `${fmt(apiRequests)} HTTP API requests`, dollars: httpApi },
+    {
+      service: 'Lambda',
+      what: `${fmt(allInvocations)} invocations`,
+      dollars: (allInvocations / 1e6) * prices.lambdaPerMillionRequests,
+    },
+    {
+      service: 'Lambda',
+      what: `${fmt(gbSeconds)} GB-seconds on ARM`,
+      dollars: gbSeconds * prices.lambdaArmPerGbSecond,
+    },
+    {
+      service: 'DynamoDB',
+      what: `${fmt(writeUnits)} write units`,
+      dollars: (writeUnits / 1e6) * prices.dynamoWriteUnitPerMillion,
+    },
+    {
+      service: 'DynamoDB',
+      what: `${fmt(readUnits)} read units`,
+      dollars: (readUnits / 1e6) * prices.dynamoReadUnitPerMillion,
+    },
+    {
+      service: 'DynamoDB',
+      what: `${storageGb.toFixed(1)} GB stored, with point-in-time recovery`,
+      dollars: storageGb * (prices.dynamoStoragePerGbMonth + prices.dynamoPitrPerGbMonth),
+    },
+    {
+      service: 'KMS',
+      what: `3 keys, ${fmt(kmsRequests)} requests (${(cacheHitShare * 100).toFixed(0)}% of credential reads cached)`,
+      dollars: 3 * prices.kmsKeyPerMonth + (kmsRequests / 1e4) * prices.kmsPer10kRequests,
+    },
+    {
+      service: 'Secrets Manager',
+      what: `1 secret, ${fmt(secretCalls)} reads after caching`,
+      dollars: prices.secretPerMonth + (secretCalls / 1e4) * prices.secretsPer10kCalls,
+    },
+    {
+      service: 'EventBridge',
+      what: `${fmt(events)} events, archived`,
+      dollars:
+        (events / 1e6) * prices.eventBridgePerMillionEvents +
+        ((events * 0.6) / 1024 / 1024) * prices.eventBridgeArchivePerGb,
+    },
+    {
+      service: 'SQS and Scheduler',
+      what: `${fmt(refreshes * 0.3)} SQS requests, ${fmt(sweeps)} schedules`,
+      dollars: ((refreshes * 0.3) / 1e6) * prices.sqsPerMillionRequests + (sweeps / 1e6) * prices.schedulerPerMillion,
+    },
+    {
+      service: 'SNS',
+      what: `${fmt(reminders)} reminders for people`,
+      dollars: (reminders / 1e6) * prices.snsPerMillionPublishes,
+    },
+    {
+      service: 'CloudWatch Logs',
+      what: `${logGb.toFixed(1)} GB ingested and kept a month`,
+      dollars: logGb * (prices.logsIngestionPerGb + prices.logsStoragePerGbMonth),
+    },
+    {
+      service: 'CloudWatch',
+      what: '40 custom metrics, 14 alarms, 1 dashboard',
+      dollars: 40 * prices.customMetricPerMonth + 14 * prices.alarmPerMonth + prices.dashboardPerMonth,
+    },
+    { service: 'X-Ray', what: `${fmt(traces)} traces`, dollars: (traces / 1e6) * prices.xrayPerMillionTraces },
+  ];
+}
+
+function fmt(value: number): string {
+  if (value >= 1e9) return `${(value / 1e9).toFixed(2)} billion`;
+  if (value >= 1e6) return `${(value / 1e6).toFixed(1)} million`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(1)} thousand`;
+  return value.toFixed(0);
+}
+
+const money = (dollars: number) =>
+  `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+function parseAssumptions(argv: readonly string[]): Assumptions {
+  const assumptions: Record<string, unknown> = { ...DEFAULT_ASSUMPTIONS };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '') ?? '';
+    const value = Number(argv[i + 1]);
+    if (!(key in DEFAULT_ASSUMPTIONS) || typeof assumptions[key] !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new Error(
+        `unknown or invalid assumption --${key}; the numeric ones are: ${Object.entries(DEFAULT_ASSUMPTIONS)
+          .filter(([, v]) => typeof v === 'number')
+          .map(([k]) => k)
+          .join(', ')}`,
+      );
+    }
+    assumptions[key] = value;
+  }
+  return assumptions as unknown as Assumptions;
+}
+
+function main() {
+  const assumptions = parseAssumptions(process.argv.slice(2));
+  console.log('Monthly AWS bill of one tiktok-shop-auth stack (us-east-1 prices of 2026-11, no free tier)\n');
+  console.log('Assumptions:', JSON.stringify(assumptions));
+  console.log('Functions:', JSON.stringify(STACK), '\n');
+  for (const sellers of [1_000, 100_000, 1_000_000]) {
+    const lines = monthlyBill(sellers, assumptions);
+    const total = lines.reduce((sum, line) => sum + line.dollars, 0);
+    const before = monthlyBill(sellers, assumptions, STACK_BEFORE_CUTS).reduce((sum, line) => sum + line.dollars, 0);
+    const biggest = [...lines].sort((a, b) => b.dollars - a.dollars)[0];
+    console.log(
+      `${sellers.toLocaleString('en-US')} sellers: ${money(total)} a month, ${money((1000 * total) / sellers)} per 1,000 sellers (before the log and tracing cuts: ${money(before)})`,
+    );
+    for (const line of lines)
+      console.log(`  ${line.service.padEnd(18)} ${money(line.dollars).padStart(12)}  ${line.what}`);
+    console.log(
+      `  biggest line: ${biggest?.service} (${biggest?.what}), ${((100 * (biggest?.dollars ?? 0)) / total).toFixed(0)}% of the bill\n`,
+    );
+  }
+}
+
+if (process.argv[1]?.endsWith('cost-model.ts')) main();

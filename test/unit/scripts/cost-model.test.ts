@@ -1,0 +1,47 @@
+import { DEFAULT_ASSUMPTIONS, type Line, monthlyBill, STACK, STACK_BEFORE_CUTS } from '../../../scripts/cost-model';
+
+const total = (lines: Line[]) => lines.reduce((sum, line) => sum + line.dollars, 0);
+const line = (lines: Line[], service: string, what: RegExp) =>
+  lines.find((candidate) => candidate.service === service && what.test(candidate.what))?.dollars ?? Number.NaN;
+
+describe('the cost model', () => {
+  it('grows with the sellers, but less than in proportion (fixed costs are shared)', () => {
+    const [small, large] = [monthlyBill(1_000), monthlyBill(1_000_000)];
+
+    expect(total(large)).toBeGreaterThan(total(small) * 100);
+    expect(total(large) / 1_000_000).toBeLessThan(total(small) / 1_000);
+  });
+
+  it('prices each webhook as two DynamoDB writes, one event and one API request', () => {
+    const without = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 0 });
+    const withOne = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 1 });
+    const webhooks = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller * 30.4;
+
+    expect(line(withOne, 'DynamoDB', /write units/) - line(without, 'DynamoDB', /write units/)).toBeCloseTo(
+      (webhooks * 2 * 0.625) / 1e6,
+      6,
+    );
+    expect(line(withOne, 'EventBridge', /events/) - line(without, 'EventBridge', /events/)).toBeGreaterThan(
+      (webhooks * 1.0) / 1e6,
+    );
+    expect(line(withOne, 'API Gateway', /requests/) - line(without, 'API Gateway', /requests/)).toBeCloseTo(
+      (webhooks * 1.0) / 1e6,
+      6,
+    );
+  });
+
+  it('shows the log and tracing cuts of the hot paths as a smaller bill', () => {
+    const now = monthlyBill(1_000_000, DEFAULT_ASSUMPTIONS, STACK);
+    const before = monthlyBill(1_000_000, DEFAULT_ASSUMPTIONS, STACK_BEFORE_CUTS);
+
+    expect(line(now, 'CloudWatch Logs', /GB/)).toBeLessThan(line(before, 'CloudWatch Logs', /GB/) / 5);
+    expect(line(now, 'X-Ray', /traces/)).toBeLessThan(line(before, 'X-Ray', /traces/) / 100);
+  });
+
+  it('makes KMS follow the credential reads the app makes', () => {
+    const hourly = monthlyBill(1_000_000, { ...DEFAULT_ASSUMPTIONS, credentialReadsPerShopPerDay: 24 });
+    const cached = monthlyBill(1_000_000, { ...DEFAULT_ASSUMPTIONS, credentialReadsPerShopPerDay: 2 });
+
+    expect(line(cached, 'KMS', /requests/)).toBeLessThan(line(hourly, 'KMS', /requests/) / 5);
+  });
+});
