@@ -1,5 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Alias } from 'aws-cdk-lib/aws-kms';
@@ -12,7 +12,7 @@ import { AUTHORIZATION_EXPIRY_INDEX } from '../../lambdas/adapters/dynamodb/tabl
 import { scheduleFunction } from './function-schedule';
 import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
-import { secureQueue } from './secure-queue';
+import { deadLetterAlarm, secureQueue } from './secure-queue';
 import { ServiceFunction } from './service-function';
 
 export interface RenewalRemindersProps {
@@ -78,17 +78,12 @@ export class RenewalReminders extends Construct {
     });
 
     this.alarms = [
-      new Alarm(this, 'ScheduleDeadLettersAlarm', {
-        alarmDescription: 'The reminder schedule could not invoke its sweep: sellers may miss a renewal reminder',
-        metric: this.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      deadLetterAlarm(
+        this,
+        'ScheduleDeadLettersAlarm',
+        this.scheduleDeadLetters,
+        'The reminder schedule could not invoke its sweep: sellers may miss a renewal reminder',
+      ),
     ];
   }
 }

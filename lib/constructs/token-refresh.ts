@@ -12,7 +12,7 @@ import { REFRESH_DUE_INDEX } from '../../lambdas/adapters/dynamodb/table-design'
 import { scheduleFunction } from './function-schedule';
 import { definedOnly, handlerEntry } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
-import { secureQueue } from './secure-queue';
+import { deadLetterAlarm, secureQueue } from './secure-queue';
 import { ServiceFunction } from './service-function';
 
 export interface TokenRefreshSettings {
@@ -127,29 +127,18 @@ export class TokenRefresh extends Construct {
     });
 
     this.alarms = [
-      new Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription:
-          'Grants whose refresh failed ten times are in the dead-letter queue: see the runbook in the README',
-        metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'ScheduleDeadLettersAlarm', {
-        alarmDescription: 'The refresh schedule could not invoke its sweep',
-        metric: this.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      deadLetterAlarm(
+        this,
+        'DeadLettersAlarm',
+        this.deadLetters,
+        'Grants whose refresh failed ten times are in the dead-letter queue: see the runbook in the README',
+      ),
+      deadLetterAlarm(
+        this,
+        'ScheduleDeadLettersAlarm',
+        this.scheduleDeadLetters,
+        'The refresh schedule could not invoke its sweep',
+      ),
       new Alarm(this, 'FailuresAlarm', {
         alarmDescription: 'Token refreshes keep failing (TikTok unavailable, or the app credentials): see the runbook',
         metric: serviceMetric('TokenRefreshFailed'),

@@ -14,16 +14,12 @@ import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { createGrantTable } from '../../lambdas/adapters/dynamodb/create-table';
 import { startDynalite } from '../../local/embedded-dynamodb';
+import { argument } from './bench-kit';
 import { printTable } from './stats';
 
 const OUT = join(process.cwd(), 'reports', 'bench', 'bundles');
 const run = promisify(execFile);
-const runs = (() => {
-  const index = process.argv.indexOf('--runs');
-  const value = index >= 0 ? Number(process.argv[index + 1]) : 9;
-  if (!Number.isInteger(value) || value < 1) throw new Error('--runs must be a positive whole number');
-  return value;
-})();
+const runs = argument('runs', 9);
 
 /** A request each handler answers without reaching AWS or TikTok, after its full initialisation. */
 const FIRST_REQUEST: Record<string, unknown> = {

@@ -6,17 +6,10 @@
  */
 import autocannon from 'autocannon';
 import { webhookSignature } from '../../lambdas/adapters/tiktok/webhook-signature';
+import { appCredentials, argument, connectSandboxSeller, quietPowertools } from './bench-kit';
 import { printTable } from './stats';
 
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
+quietPowertools();
 
 interface LoadResult {
   readonly name: string;
@@ -29,15 +22,8 @@ async function main() {
   const { startLocalService } = await import('../../local/local-service');
   const service = await startLocalService({ port: 0, env: {}, schedules: false });
   try {
-    const decision = await fetch(`${service.url}/sandbox/open/authorize`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'seller=sbx-open-gb-0001&decision=approve',
-    });
-    await fetch(decision.headers.get('location') ?? '', { redirect: 'manual' });
-    const appKey = service.env.TIKTOK_APP_KEY ?? '';
-    const appSecret = service.env.TIKTOK_APP_SECRET ?? '';
+    await connectSandboxSeller(service, 'sbx-open-gb-0001');
+    const { appKey, appSecret } = appCredentials(service);
     let delivery = 0;
 
     const load = (name: string, options: Partial<autocannon.Options>) =>

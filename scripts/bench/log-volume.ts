@@ -5,6 +5,7 @@
  *   npm run bench:logs
  */
 import { webhookSignature } from '../../lambdas/adapters/tiktok/webhook-signature';
+import { appCredentials, connectSandboxSeller } from './bench-kit';
 import { printTable } from './stats';
 
 const REQUESTS = 200;
@@ -28,15 +29,8 @@ async function main() {
     return bytes / REQUESTS;
   };
   try {
-    const decision = await fetch(`${service.url}/sandbox/open/authorize`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'seller=sbx-open-gb-0001&decision=approve',
-    });
-    await fetch(decision.headers.get('location') ?? '', { redirect: 'manual' });
-    const appKey = service.env.TIKTOK_APP_KEY ?? '';
-    const appSecret = service.env.TIKTOK_APP_SECRET ?? '';
+    await connectSandboxSeller(service, 'sbx-open-gb-0001');
+    const { appKey, appSecret } = appCredentials(service);
     const webhook = await measure((i) => {
       const body = JSON.stringify({
         type: 1,

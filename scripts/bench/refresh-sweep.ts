@@ -15,20 +15,13 @@ import { DynamoDbGrantStore } from '../../lambdas/adapters/dynamodb/dynamodb-gra
 import { grantAttributes, grantKey } from '../../lambdas/adapters/dynamodb/items';
 import { sealedTokenSchema } from '../../lambdas/domain/model';
 import { mapWithConcurrency } from '../../lambdas/shared/concurrency';
+import { argument, connectSandboxSeller, quietPowertools } from './bench-kit';
 import { printTable } from './stats';
 
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+quietPowertools();
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
 
 /** Counts what DynamoDB reads for each request of this client (ScannedCount of Query and Scan). */
 function countReads(client: DynamoDBDocumentClient) {
@@ -196,7 +189,7 @@ async function refreshThroughput(count: number, latencyMs: number) {
         openId,
         shops: [{ ...shop, id: `7496${String(i).padStart(15, '0')}` }],
       });
-      await fetch(service.sandbox.approve(openId), { redirect: 'manual' });
+      await connectSandboxSeller(service, openId);
     }
     offset = 6 * DAY;
     service.sandbox.setLatency(latencyMs);

@@ -5,18 +5,10 @@
  *   npm run bench:webhooks [-- --deliveries 3000]
  */
 import { webhookSignature } from '../../lambdas/adapters/tiktok/webhook-signature';
+import { appCredentials, argument, connectSandboxSeller, quietPowertools } from './bench-kit';
 import { ms, printTable, type Summary, summarize } from './stats';
 
-// Quiet, as a function at INFO would be in production but without a terminal to print to.
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number`);
-  return value;
-};
+quietPowertools();
 
 async function timeRequests(count: number, request: (i: number) => Promise<Response>): Promise<number[]> {
   const samples: number[] = [];
@@ -36,16 +28,9 @@ async function main(): Promise<void> {
   const { startLocalService } = await import('../../local/local-service');
   const service = await startLocalService({ port: 0, env: {} });
   try {
-    const appKey = service.env.TIKTOK_APP_KEY ?? '';
-    const appSecret = service.env.TIKTOK_APP_SECRET ?? '';
+    const { appKey, appSecret } = appCredentials(service);
     // A known shop, so each delivery looks its seller up as real ones do.
-    const decision = await fetch(`${service.url}/sandbox/open/authorize`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'seller=sbx-open-gb-0001&decision=approve',
-    });
-    await fetch(decision.headers.get('location') ?? '', { redirect: 'manual' });
+    await connectSandboxSeller(service, 'sbx-open-gb-0001');
 
     const body = (i: number, run: string) =>
       JSON.stringify({
