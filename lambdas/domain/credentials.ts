@@ -1,5 +1,13 @@
 import type { Dependencies } from './dependencies';
-import { AccessRevokedError, GrantNotFoundError, ReauthorizationRequiredError, ShopNotFoundError } from './errors';
+import {
+  AccessRevokedError,
+  GrantNotFoundError,
+  LeaseHeldError,
+  ReauthorizationRequiredError,
+  ShopNotFoundError,
+  TikTokRetryLaterError,
+} from './errors';
+import type { Grant } from './model';
 import { refreshGrant } from './refresh-grant';
 
 export interface CredentialsSettings {
@@ -41,6 +49,35 @@ export async function refreshSellerNow(
   };
 }
 
+/** A token still valid this long is handed out when its refresh cannot happen now. */
+const STILL_USABLE_MS = 30_000;
+
+/**
+ * Refreshes a grant about to expire; when TikTok (or another caller's lease) keeps the refresh from happening now
+ * and the token still works for a while, keeps the token: the caller gets it, and the next request or the refresh
+ * worker tries again. A refused refresh token is not kept: the seller must authorize again.
+ */
+async function refreshOrKeep(grant: Grant, deps: Dependencies, settings: CredentialsSettings): Promise<Grant> {
+  try {
+    const { grant: refreshed } = await refreshGrant(grant.openId, deps, {
+      holder: `credentials:${deps.secrets.oneTimeValue()}`,
+      leaseMs: settings.leaseMs,
+      freshForMs: settings.refreshWithinMs,
+      waitMs: settings.waitMs,
+    });
+    return refreshed;
+  } catch (error) {
+    const temporary = error instanceof TikTokRetryLaterError || error instanceof LeaseHeldError;
+    const stillUsable = grant.accessTokenExpiresAt.getTime() - deps.clock.now().getTime() > STILL_USABLE_MS;
+    if (!temporary || !stillUsable) throw error;
+    deps.log.warn('refresh failed; handing out the current token while it lasts', {
+      openId: grant.openId,
+      error: error.message,
+    });
+    return grant;
+  }
+}
+
 /**
  * A valid access token and the shop cipher for one shop, now (design flow 5):
  * 1. the shop and its seller's grant must be active;
@@ -64,12 +101,7 @@ export async function getShopCredentials(
   if (grant.status === 'REVOKED' || !grant.accessToken) throw new AccessRevokedError('seller', grant.openId);
 
   if (grant.accessTokenExpiresAt.getTime() - deps.clock.now().getTime() <= settings.refreshWithinMs) {
-    ({ grant } = await refreshGrant(grant.openId, deps, {
-      holder: `credentials:${deps.secrets.oneTimeValue()}`,
-      leaseMs: settings.leaseMs,
-      freshForMs: settings.refreshWithinMs,
-      waitMs: settings.waitMs,
-    }));
+    grant = await refreshOrKeep(grant, deps, settings);
   }
   if (!grant.accessToken) throw new AccessRevokedError('seller', grant.openId);
 

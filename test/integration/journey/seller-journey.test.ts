@@ -393,6 +393,36 @@ describe('the seller journey, over real HTTP against local mode', () => {
       });
     });
 
+    it('hands out the current token while it lasts when TikTok cannot refresh it, then refreshes it later', async () => {
+      const { callbackUrl } = await authorize({ openId: MULTI, accountId: 'acc-multi' });
+      await browse(callbackUrl);
+      const { body: before } = await credentialsOf('7494000000000000201');
+      clock.advance(7 * DAY - 4 * MINUTE);
+      service.sandbox.injectFault('token/refresh', { status: 503 }, 3);
+
+      const whileDown = await credentialsOf('7494000000000000201');
+      const afterwards = await credentialsOf('7494000000000000201');
+
+      expect(whileDown).toEqual({ status: 200, body: expect.objectContaining({ accessToken: before.accessToken }) });
+      expect(afterwards.status).toBe(200);
+      expect(afterwards.body.accessToken).not.toBe(before.accessToken);
+      expect(eventTypes(service)).toContain('Token Refresh Failed');
+    });
+
+    it('answers 503 when TikTok cannot refresh a token that no longer works', async () => {
+      const { callbackUrl } = await authorize({ openId: MULTI, accountId: 'acc-multi' });
+      await browse(callbackUrl);
+      clock.advance(7 * DAY - 10_000);
+      service.sandbox.injectFault('token/refresh', { status: 503 }, 3);
+
+      const { status, body } = await credentialsOf('7494000000000000203');
+
+      expect(status).toBe(503);
+      expect(body).toEqual({
+        error: { code: 'TIKTOK_UNAVAILABLE', message: 'TikTok is not answering; try again shortly' },
+      });
+    });
+
     it('answers 404 for a shop it does not know', async () => {
       expect((await credentialsOf('0000')).body).toEqual({
         error: { code: 'SHOP_NOT_FOUND', message: 'no such shop' },
