@@ -58,6 +58,7 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
       }
       const webhook = webhookSchema.safeParse(parseJson(body));
       if (!webhook.success) {
+        metrics.addMetric('WebhookRejectedMalformed', MetricUnit.Count, 1);
         deps.log.warn('signed body is not a webhook');
         return json(400, { error: { code: 'NOT_A_WEBHOOK', message: 'the body is not a TikTok Shop webhook' } });
       }

@@ -149,7 +149,11 @@ export class Operations extends Construct {
       }),
       new GraphWidget({
         title: 'Webhooks refused',
-        left: [count('WebhookSignatureRejected', 'bad signature'), count('WebhookRejectedTooLarge', 'too large')],
+        left: [
+          count('WebhookSignatureRejected', 'bad signature'),
+          count('WebhookRejectedTooLarge', 'too large'),
+          count('WebhookRejectedMalformed', 'signed, not a webhook'),
+        ],
         width: 8,
       }),
     );

@@ -1,6 +1,6 @@
 import { webhookSignature } from '../../../lambdas/adapters/tiktok/webhook-signature';
 import { type LocalService, startLocalService } from '../../../local/local-service';
-import { authorizeInSandbox, browse, rawTable, TestClock } from '../../support/local-journey';
+import { authorizeInSandbox, browse, captureOutput, rawTable, TestClock } from '../../support/local-journey';
 
 /** The official vector's app (protocol section 7). */
 const APP_KEY = 'abcdef';
@@ -99,6 +99,35 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       expect(await response.text()).toBe('');
       expect(service.events.list().length).toBe(before.events);
       expect(await rawTable(service)).toBe(before.table);
+    });
+
+    it('counts a refused signature in the WebhookSignatureRejected metric', async () => {
+      const output = captureOutput();
+      try {
+        await post(OFFICIAL_BODY, { authorization: OFFICIAL_SIGNATURE.toUpperCase() });
+      } finally {
+        output.restore();
+      }
+
+      const metricLines = output
+        .text()
+        .split('\n')
+        .filter((line) => line.includes('"CloudWatchMetrics"'))
+        .map((line) => JSON.parse(line));
+      expect(metricLines).toContainEqual(
+        expect.objectContaining({
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [
+              expect.objectContaining({
+                Namespace: 'TikTokShopAuth',
+                Metrics: [{ Name: 'WebhookSignatureRejected', Unit: 'Count' }],
+              }),
+            ],
+          }),
+          service: 'tiktok-shop-auth',
+          WebhookSignatureRejected: 1,
+        }),
+      );
     });
 
     it('verifies the exact bytes when the gateway hands the body over base64-encoded', async () => {
