@@ -66,12 +66,12 @@ const t1 = performance.now();
 const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 30000 };
 Promise.resolve(mod.handler(JSON.parse(process.argv[3]), context)).then((result) => {
   const t2 = performance.now();
-  process.stdout.write(JSON.stringify({ bootMs: t0, loadMs: t1 - t0, firstRequestMs: t2 - t1, totalMs: t2 }));
+  process.stdout.write(JSON.stringify({ bootMs: t0, loadMs: t1 - t0, firstRequestMs: t2 - t1, totalMs: t2, rssMb: process.memoryUsage().rss / 1048576 }));
 });`;
 
 /** Not execFileSync: the sweeps' DynamoDB is dynalite, in this very process, and must keep answering. */
 async function coldStarts(dir: string, event: unknown, env: NodeJS.ProcessEnv) {
-  const samples: Array<{ loadMs: number; firstRequestMs: number; totalMs: number }> = [];
+  const samples: Array<{ loadMs: number; firstRequestMs: number; totalMs: number; rssMb: number }> = [];
   for (let i = 0; i < runs; i++) {
     const { stdout } = await run(
       process.execPath,
@@ -137,6 +137,7 @@ async function main() {
         'first request ms',
         'process total ms',
         'vs empty',
+        'memory (RSS)',
       ],
       [
         '(empty handler)',
@@ -147,6 +148,7 @@ async function main() {
         '-',
         baselineTotal.toFixed(0),
         '1.0x',
+        `${median(baseline.map((s) => s.rssMb)).toFixed(0)} MB`,
       ],
     ];
     for (const [name, event] of Object.entries(FIRST_REQUEST)) {
@@ -168,6 +170,7 @@ async function main() {
           median(samples.map((s) => s.firstRequestMs)).toFixed(1),
           total.toFixed(0),
           `${(total / baselineTotal).toFixed(2)}x`,
+          `${median(samples.map((s) => s.rssMb)).toFixed(0)} MB`,
         ]);
       }
     }
