@@ -1,3 +1,4 @@
+import type { SealingContext } from '../ports';
 import type { Dependencies } from './dependencies';
 import { publishAfterCommit } from './dependencies';
 import {
@@ -9,7 +10,8 @@ import {
   TikTokMissingScopeError,
   TikTokReauthorizationRequiredError,
 } from './errors';
-import type { Grant } from './model';
+import { updateGrantWithRetry } from './grant-updates';
+import type { Grant, TokenSet } from './model';
 
 export interface RefreshOptions {
   /** Who takes the lease: unique per caller. */
@@ -64,10 +66,11 @@ export async function refreshGrant(
     throw await requireReauthorization(grant, 'the authorization has ended', deps, options.holder);
   }
 
-  const { appKey } = await deps.credentials.get();
-  const context = { openId, appKey };
-  let tokens: Awaited<ReturnType<Dependencies['tiktok']['refreshTokens']>>;
+  let context: SealingContext;
+  let tokens: TokenSet;
   try {
+    const { appKey } = await deps.credentials.get();
+    context = { openId, appKey };
     tokens = await deps.tiktok.refreshTokens(await deps.sealer.unseal(grant.refreshToken, context));
   } catch (error) {
     if (error instanceof TikTokReauthorizationRequiredError) {
@@ -81,31 +84,27 @@ export async function refreshGrant(
     deps.sealer.seal(tokens.accessToken, context),
     deps.sealer.seal(tokens.refreshToken, context),
   ]);
-  const sameAuthorization = tokens.refreshTokenExpiresAt.getTime() === grant.authorizationExpiresAt.getTime();
+  const withNewTokens = (base: Grant): Grant => ({
+    ...base,
+    accessToken,
+    refreshToken,
+    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+    authorizationExpiresAt: tokens.refreshTokenExpiresAt,
+    refreshFailures: 0,
+    lastError: undefined,
+    // Milestones already sent stay sent for the same end; a moved end starts them afresh.
+    remindersSent:
+      tokens.refreshTokenExpiresAt.getTime() === base.authorizationExpiresAt.getTime() ? base.remindersSent : [],
+  });
   let updated: Grant;
   try {
-    updated = await deps.store.updateGrant(
-      {
-        ...grant,
-        accessToken,
-        refreshToken,
-        accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-        authorizationExpiresAt: tokens.refreshTokenExpiresAt,
-        refreshFailures: 0,
-        lastError: undefined,
-        // Milestones already sent stay sent for the same end; a moved end starts them afresh.
-        remindersSent: sameAuthorization ? grant.remindersSent : [],
-      },
-      { releaseLeaseOf: options.holder },
-    );
+    updated = await deps.store.updateGrant(withNewTokens(grant), { releaseLeaseOf: options.holder });
   } catch (error) {
     if (!(error instanceof StaleGrantError)) throw error;
-    // The grant changed under the lease (a re-authorization or a revocation wrote newer facts): those win.
-    deps.log.warn('the grant changed during its refresh; keeping the newer write', { openId });
+    const kept = await keepNewTokens(grant, withNewTokens, deps);
     await deps.store.releaseLease(openId, options.holder);
-    const current = await deps.store.getGrant(openId);
-    if (!current) throw new GrantNotFoundError(openId);
-    return { grant: current, refreshed: false };
+    if (kept.accessToken !== accessToken) return { grant: kept, refreshed: false };
+    updated = kept;
   }
 
   await publishAfterCommit(deps, [
@@ -120,6 +119,26 @@ export async function refreshGrant(
     },
   ]);
   return { grant: updated, refreshed: true };
+}
+
+/**
+ * Another write moved the grant on while TikTok answered (a reminder, a claim, a type 7 webhook): its facts stay,
+ * and the new tokens go on top of them. They must not be lost: the refresh token may have rotated, and the old one
+ * may no longer work. Only a seller revoked, or authorized anew, in the meantime keeps what it has, which is newer.
+ */
+async function keepNewTokens(leased: Grant, withNewTokens: (base: Grant) => Grant, deps: Dependencies): Promise<Grant> {
+  const kept = await updateGrantWithRetry(deps, leased.openId, (current) =>
+    current?.status === 'ACTIVE' && current.authorizedAt.getTime() === leased.authorizedAt.getTime()
+      ? withNewTokens(current)
+      : undefined,
+  );
+  if (!kept) throw new GrantNotFoundError(leased.openId);
+  if (kept.status !== 'ACTIVE' || kept.authorizedAt.getTime() !== leased.authorizedAt.getTime()) {
+    deps.log.warn('the seller was revoked or authorized anew during the refresh; keeping that', {
+      openId: leased.openId,
+    });
+  }
+  return kept;
 }
 
 function isFresh(grant: Grant, now: Date, freshForMs: number): boolean {

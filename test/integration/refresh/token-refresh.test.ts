@@ -197,6 +197,38 @@ describe('keeping tokens fresh, on the real local stack', () => {
       expect(again.refreshed).toBe(1);
     });
 
+    it('keeps the new tokens when an unrelated write moved the grant on during the refresh', async () => {
+      await start({ rotateRefreshTokens: true });
+      await connect(GB);
+      clock.advance(6 * DAY);
+      // TikTok answers slowly; meanwhile a reminder records a milestone on the same grant.
+      service.sandbox.injectFault('token/refresh', { delayMs: 150 });
+      const job = service.runRefreshJob();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const current = await grant(GB);
+      await service.dependencies.store.updateGrant({ ...current, remindersSent: [30] });
+
+      expect(await job).toMatchObject({ refreshed: 1 });
+      expect((await grant(GB)).remindersSent).toEqual([30]);
+      clock.advance(6 * DAY);
+      expect(await service.runRefreshJob()).toMatchObject({ refreshed: 1, reauthorizationRequired: 0 });
+    });
+
+    it('does not bring back tokens of a seller revoked during the refresh', async () => {
+      await start();
+      await connect(GB);
+      clock.advance(6 * DAY);
+      service.sandbox.injectFault('token/refresh', { delayMs: 150 });
+      const job = service.runRefreshJob();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect((await fetch(`${service.url}/sellers/${GB}`, { method: 'DELETE' })).status).toBe(204);
+
+      await job;
+
+      expect(await grant(GB)).toMatchObject({ status: 'REVOKED' });
+      expect((await grant(GB)).accessToken).toBeUndefined();
+    });
+
     it('keeps an unchanged refresh token', async () => {
       await start();
       await connect(GB);
