@@ -1,6 +1,5 @@
 import { retryDelaySeconds } from '../lambdas/adapters/queue/sqs-refresh-queue';
 import type { Dependencies } from '../lambdas/domain/dependencies';
-import { type ReminderSettings, remindEndingAuthorizations } from '../lambdas/domain/reminders';
 import {
   enqueueDueGrants,
   type QueuedRefreshOutcome,
@@ -47,8 +46,4 @@ export async function runRefreshJob(
     outcomes,
     queue: queue.depth(),
   };
-}
-
-export async function runReminderJob(deps: Dependencies, settings: ReminderSettings) {
-  return remindEndingAuthorizations(deps, settings);
 }

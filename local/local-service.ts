@@ -12,7 +12,7 @@ import { LocalDataKeys } from '../lambdas/adapters/sealing/local-data-keys';
 import { StaticAppCredentials } from '../lambdas/adapters/secrets/static-app-credentials';
 import { HttpTikTokAuthApi } from '../lambdas/adapters/tiktok/http-tiktok-auth-api';
 import type { Dependencies } from '../lambdas/domain/dependencies';
-import type { ReminderSweepSummary } from '../lambdas/domain/reminders';
+import { type ReminderSweepSummary, remindEndingAuthorizations } from '../lambdas/domain/reminders';
 import { createCredentialsHandler } from '../lambdas/handlers/credentials';
 import { createOAuthCallbackHandler } from '../lambdas/handlers/oauth-callback';
 import { createSellerApiHandler } from '../lambdas/handlers/seller-api';
@@ -34,7 +34,7 @@ import { logger } from '../lambdas/shared/powertools';
 import { type FunctionGroup } from '../lambdas/shared/routes';
 import { type LocalDynamoDb, startDynalite } from './embedded-dynamodb';
 import { type ApiHandler, writeResult } from './gateway';
-import { type RefreshJobSummary, runRefreshJob, runReminderJob } from './local-jobs';
+import { type RefreshJobSummary, runRefreshJob } from './local-jobs';
 import { LocalRefreshQueue } from './local-refresh-queue';
 import { SANDBOX_PREFIX, serve } from './local-routes';
 import { TikTokSandbox } from './sandbox/tiktok-sandbox';
@@ -140,7 +140,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const reminders = reminderSettings(env);
   const jobs = {
     refresh: () => runRefreshJob(dependencies, queue, refreshSettings),
-    reminders: () => runReminderJob(dependencies, reminders),
+    reminders: () => remindEndingAuthorizations(dependencies, reminders),
   };
   const receipts = new DynamoDbWebhookReceipts(dynamo.documentClient, TABLE_NAME);
   const appCredentials = await credentials.get();

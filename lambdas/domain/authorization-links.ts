@@ -35,8 +35,16 @@ export async function createAuthorizationLink(
   const state = deps.secrets.oneTimeValue();
   const expiresAt = options.expiresAt ?? new Date(deps.clock.now().getTime() + settings.stateTtlMs);
   await deps.store.saveState(state, { accountId: request.accountId, returnTo: request.returnTo, expiresAt });
+  return { url: authorizeUrl(settings, state), expiresAt };
+}
+
+/**
+ * The market's authorize page for this app. Without a state, the seller comes back through the App Store path
+ * (an install ticket, then a claim): the link for a seller no account has claimed yet.
+ */
+export function authorizeUrl(settings: Pick<LinkSettings, 'authorizeUrl' | 'serviceId'>, state?: string): string {
   const url = new URL(settings.authorizeUrl);
   url.searchParams.set('service_id', settings.serviceId);
-  url.searchParams.set('state', state);
-  return { url: url.toString(), expiresAt };
+  if (state) url.searchParams.set('state', state);
+  return url.toString();
 }

@@ -2,6 +2,12 @@ import type { Dependencies } from './dependencies';
 import { StaleGrantError } from './errors';
 import type { Grant } from './model';
 
+/** The grant revoked, its tokens deleted (TikTok's guidance when a seller disconnects). */
+export function revoked(grant: Grant): Grant {
+  const { accessToken: _access, refreshToken: _refresh, ...rest } = grant;
+  return { ...rest, status: 'REVOKED' };
+}
+
 const ATTEMPTS = 5;
 
 /**

@@ -1,4 +1,4 @@
-import { createAuthorizationLink, type LinkSettings } from './authorization-links';
+import { authorizeUrl, createAuthorizationLink, type LinkSettings } from './authorization-links';
 import type { Dependencies } from './dependencies';
 import { publishAfterCommit } from './dependencies';
 import { updateGrantWithRetry } from './grant-updates';
@@ -64,7 +64,7 @@ export async function remindIfDue(
           expiresAt: grant.authorizationExpiresAt,
         })
       ).url
-    : plainLink(settings.link);
+    : authorizeUrl(settings.link);
   const shops = summarizeShops(await deps.store.listShops(openId));
   const left = daysLeft(grant.authorizationExpiresAt, now);
   await publishAfterCommit(deps, [
@@ -143,11 +143,4 @@ async function notifyPeople(
       error: error instanceof Error ? error.message : 'unknown',
     });
   }
-}
-
-/** The authorize page without a state: the seller comes back through the App Store path and is claimed. */
-function plainLink(link: LinkSettings): string {
-  const url = new URL(link.authorizeUrl);
-  url.searchParams.set('service_id', link.serviceId);
-  return url.toString();
 }

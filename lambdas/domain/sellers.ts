@@ -1,7 +1,7 @@
 import type { Dependencies } from './dependencies';
 import { publishAfterCommit } from './dependencies';
 import { GrantNotFoundError, OneTimeValueRejectedError } from './errors';
-import { updateGrantWithRetry } from './grant-updates';
+import { revoked, updateGrantWithRetry } from './grant-updates';
 import type { Grant, GrantStatus, GrantSummary, Page, Shop } from './model';
 
 /** A seller as the app's services see it: never a token. */
@@ -93,8 +93,7 @@ export async function disconnectSeller(
   const grant = await updateGrantWithRetry(deps, openId, (current) => {
     if (!current) return undefined;
     wasActive = current.status !== 'REVOKED';
-    const { accessToken: _access, refreshToken: _refresh, ...rest } = current;
-    return { ...rest, status: 'REVOKED' };
+    return revoked(current);
   });
   if (!grant) throw new GrantNotFoundError(openId);
   const shops = await deps.store.listShops(openId);

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import type { WebhookReceipts } from '../ports';
 import type { Dependencies } from './dependencies';
 import type { LifecycleEvent } from './events';
-import { updateGrantWithRetry } from './grant-updates';
-import type { Grant, Shop } from './model';
+import { revoked, updateGrantWithRetry } from './grant-updates';
+import type { Shop } from './model';
 import { type ReminderSettings, remindIfDue } from './reminders';
 
 /** TikTok's webhook types (protocol section 7); unknown numbers are accepted all the same. */
@@ -134,12 +134,9 @@ async function deauthorize(shop: Shop, webhook: Webhook, deps: WebhookDependenci
   const stillActive = (await deps.store.listShops(shop.openId)).some((other) => other.status === 'ACTIVE');
   const after = stillActive
     ? grant
-    : await updateGrantWithRetry(deps, shop.openId, (current): Grant | undefined => {
-        if (!current || current.status === 'REVOKED') return undefined;
-        // TikTok's guidance on disconnect: delete the access and refresh tokens.
-        const { accessToken: _access, refreshToken: _refresh, ...rest } = current;
-        return { ...rest, status: 'REVOKED' };
-      });
+    : await updateGrantWithRetry(deps, shop.openId, (current) =>
+        current && current.status !== 'REVOKED' ? revoked(current) : undefined,
+      );
   return [
     {
       type: 'Seller Deauthorized',

@@ -102,12 +102,12 @@ async function exchangeByHand(event: APIGatewayProxyEventV2, deps: OAuthCallback
     const body = parseJsonBody(event, exchangeBody);
     const outcome = await completeAuthorization({ code: body.code, accountId: body.accountId }, deps, deps.settings);
     deps.log.info('auth code exchanged by hand', { openId: outcome.openId });
-    return json(
-      201,
-      outcome.kind === 'authorized'
-        ? { openId: outcome.openId, accountId: outcome.accountId, reauthorization: outcome.reauthorization }
-        : { openId: outcome.openId },
-    );
+    // With an account given, the outcome is always an authorized seller bound to it.
+    return json(201, {
+      openId: outcome.openId,
+      accountId: body.accountId,
+      reauthorization: outcome.kind === 'authorized' && outcome.reauthorization,
+    });
   } catch (error) {
     const response = errorResponse(error);
     if ((response.statusCode ?? 500) >= 500)
