@@ -113,6 +113,12 @@ export interface GrantStore {
   /** Writes the shops (insert or replace). */
   putShops(shops: readonly Shop[]): Promise<void>;
   listShops(openId: string): Promise<Shop[]>;
+  /**
+   * Marks the shop REVOKED unless an authorization after `authorizedNoLaterThan` listed it; true when it is
+   * revoked now (also when it was already), false when it belongs to a newer authorization or does not exist.
+   */
+  revokeShop(openId: string, shopId: string, authorizedNoLaterThan: Date): Promise<boolean>;
+  /** The shop's current owner when several sellers listed it: the active copy, else the latest authorization. */
   findShop(shopId: string): Promise<Shop | undefined>;
 
   /** Stores a one-time state (hashed). */

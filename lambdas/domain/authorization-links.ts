@@ -13,6 +13,8 @@ export interface LinkRequest {
   readonly accountId: string;
   /** Where the app wants the seller to land after authorizing (a path of the app). */
   readonly returnTo?: string;
+  /** The seller the link is for, when the app knows (a renewal): another seller using it is refused. */
+  readonly openId?: string;
 }
 
 export interface AuthorizationLink {
@@ -22,7 +24,8 @@ export interface AuthorizationLink {
 
 /**
  * Creates the link a seller follows to authorize the app:
- * 1. a fresh 256-bit state, bound to the app's account, stored hashed, valid once until it expires;
+ * 1. a fresh 256-bit state, bound to the app's account (and to the seller, when named), stored hashed, valid once
+ *    until it expires;
  * 2. the market's authorize URL with `service_id` and `state` (TikTok takes no redirect_uri: the Redirect URL is
  *    fixed in Partner Center).
  */
@@ -34,7 +37,12 @@ export async function createAuthorizationLink(
 ): Promise<AuthorizationLink> {
   const state = deps.secrets.oneTimeValue();
   const expiresAt = options.expiresAt ?? new Date(deps.clock.now().getTime() + settings.stateTtlMs);
-  await deps.store.saveState(state, { accountId: request.accountId, returnTo: request.returnTo, expiresAt });
+  await deps.store.saveState(state, {
+    accountId: request.accountId,
+    returnTo: request.returnTo,
+    openId: request.openId,
+    expiresAt,
+  });
   return { url: authorizeUrl(settings, state), expiresAt };
 }
 

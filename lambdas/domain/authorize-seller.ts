@@ -1,6 +1,11 @@
 import type { Dependencies } from './dependencies';
 import { publishAfterCommit } from './dependencies';
-import { AuthorizationDeniedError, GrantAlreadyExistsError, UnsupportedUserTypeError } from './errors';
+import {
+  AuthorizationDeniedError,
+  GrantAlreadyExistsError,
+  UnsupportedUserTypeError,
+  WrongSellerError,
+} from './errors';
 import { updateGrantWithRetry } from './grant-updates';
 import { type Grant, type TokenSet, USER_TYPE_SELLER } from './model';
 import { reconcileShops, summarizeShops } from './shops';
@@ -37,10 +42,11 @@ export type CallbackOutcome =
  * The Redirect URL callback (design flows 2 to 4):
  * 1. a denial (an `error`, or no usable code) ends here: no token call, nothing stored;
  * 2. a state, when present, is consumed first, so a reused one never reaches TikTok;
- * 3. the code is exchanged, and only sellers are accepted;
+ * 3. the code is exchanged; only sellers are accepted, and only the seller a renewal link was made for;
  * 4. the authorized shops are fetched, so a failure there stores nothing either;
  * 5. the tokens are sealed; the shops are written, then the grant (created, or updated in place for a returning
- *    seller, its reminders cleared);
+ *    seller, its reminders cleared), both stamped with this authorization's time so that older messages cannot
+ *    undo it;
  * 6. with a state, the grant is bound to the state's account and `Seller Authorized` is published; without one
  *    (App Store installs, development shops) a one-time install ticket is issued for the app to claim.
  */
@@ -58,6 +64,7 @@ export async function completeAuthorization(
 
   const tokens = await deps.tiktok.exchangeAuthCode(code);
   if (tokens.userType !== USER_TYPE_SELLER) throw new UnsupportedUserTypeError(tokens.userType);
+  if (state?.openId !== undefined && state.openId !== tokens.openId) throw new WrongSellerError();
   const authorizedShops = await deps.tiktok.getAuthorizedShops(tokens.accessToken);
 
   const { appKey } = await deps.credentials.get();
@@ -67,10 +74,10 @@ export async function completeAuthorization(
     deps.sealer.seal(tokens.refreshToken, context),
   ]);
 
-  const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops);
+  const now = deps.clock.now();
+  const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops, now);
   await deps.store.putShops(shops);
 
-  const now = deps.clock.now();
   const authorized = (existing?: Grant): Grant => ({
     openId: tokens.openId,
     sellerName: tokens.sellerName,
@@ -88,7 +95,7 @@ export async function completeAuthorization(
     refreshFailures: 0,
     remindersSent: [],
   });
-  const { grant, reauthorization } = await saveGrant(tokens, authorized, deps);
+  const { grant, reauthorization, previousAccountId } = await saveGrant(tokens, authorized, deps);
   const summary = summarizeShops(shops);
   const occurredAt = now.toISOString();
 
@@ -100,6 +107,7 @@ export async function completeAuthorization(
           openId: grant.openId,
           occurredAt,
           accountId: binding.accountId,
+          ...(previousAccountId && previousAccountId !== binding.accountId ? { previousAccountId } : {}),
           sellerName: grant.sellerName,
           shops: summary,
           scopes: grant.scopes,
@@ -119,7 +127,11 @@ export async function completeAuthorization(
 
   const ticket = deps.secrets.oneTimeValue();
   const ticketExpiresAt = new Date(now.getTime() + settings.ticketTtlMs);
-  await deps.store.saveTicket(ticket, { openId: grant.openId, expiresAt: ticketExpiresAt });
+  await deps.store.saveTicket(ticket, {
+    openId: grant.openId,
+    authorizedAt: grant.authorizedAt,
+    expiresAt: ticketExpiresAt,
+  });
   await publishAfterCommit(deps, [
     {
       type: 'Installation Pending Claim',
@@ -134,7 +146,7 @@ async function saveGrant(
   tokens: TokenSet,
   authorized: (existing?: Grant) => Grant,
   deps: Pick<Dependencies, 'store'>,
-): Promise<{ grant: Grant; reauthorization: boolean }> {
+): Promise<{ grant: Grant; reauthorization: boolean; previousAccountId?: string }> {
   const existing = await deps.store.getGrant(tokens.openId);
   if (!existing) {
     try {
@@ -145,7 +157,11 @@ async function saveGrant(
       if (!(error instanceof GrantAlreadyExistsError)) throw error;
     }
   }
-  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => authorized(current));
+  let previousAccountId: string | undefined;
+  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => {
+    previousAccountId = current?.accountId;
+    return authorized(current);
+  });
   if (!grant) throw new Error(`the grant of seller ${tokens.openId} vanished while it was being written`);
-  return { grant, reauthorization: true };
+  return { grant, reauthorization: true, previousAccountId };
 }

@@ -117,6 +117,31 @@ export class AuthorizationDeniedError extends Error {
   }
 }
 
+/** A renewal link's state was used by another seller than the one it was made for. */
+export class WrongSellerError extends Error {
+  constructor() {
+    super('the authorization link was made for another seller');
+    this.name = 'WrongSellerError';
+  }
+}
+
+export type ClaimRefusal = 'seller-not-active' | 'superseded';
+
+/** An install ticket that was valid, but whose installation can no longer be claimed. */
+export class InstallationNotClaimableError extends Error {
+  constructor(
+    readonly openId: string,
+    readonly reason: ClaimRefusal,
+  ) {
+    super(
+      reason === 'seller-not-active'
+        ? `seller ${openId} was disconnected or must authorize again since the install`
+        : `seller ${openId} authorized again since the install; the newer authorization stands`,
+    );
+    this.name = 'InstallationNotClaimableError';
+  }
+}
+
 /** The account that authorized is not a seller (creators and partners cannot use the seller APIs). */
 export class UnsupportedUserTypeError extends Error {
   constructor(readonly userType: number) {

@@ -20,6 +20,8 @@ export interface ShopSummary {
 export interface EventDetails {
   'Seller Authorized': DetailBase & {
     readonly accountId?: string;
+    /** Present when this authorization moved the seller from another account. */
+    readonly previousAccountId?: string;
     readonly sellerName: string;
     readonly shops: readonly ShopSummary[];
     readonly scopes: readonly string[];
@@ -27,7 +29,11 @@ export interface EventDetails {
     readonly reauthorization: boolean;
   };
   'Installation Pending Claim': DetailBase & { readonly sellerName: string; readonly shops: readonly ShopSummary[] };
-  'Installation Claimed': DetailBase & { readonly accountId: string };
+  'Installation Claimed': DetailBase & {
+    readonly accountId: string;
+    /** Present when the claim moved the seller from another account. */
+    readonly previousAccountId?: string;
+  };
   'Tokens Refreshed': DetailBase & { readonly accessTokenExpiresAt: string; readonly authorizationExpiresAt: string };
   'Token Refresh Failed': DetailBase & {
     readonly reason: string;

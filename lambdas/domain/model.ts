@@ -62,18 +62,27 @@ export interface Shop {
   readonly cipher: string;
   readonly code: string;
   readonly status: ShopStatus;
+  /**
+   * When the authorization that last listed this shop happened (its grant's `authorizedAt`). A late
+   * deauthorization or disconnection revokes only what was authorized before it.
+   */
+  readonly authorizedAt: Date;
 }
 
 /** What a one-time authorization `state` is bound to. */
 export interface AuthorizationState {
   readonly accountId: string;
   readonly returnTo?: string;
+  /** The seller the link was made for (a renewal link): a callback by another seller is refused. */
+  readonly openId?: string;
   readonly expiresAt: Date;
 }
 
 /** A one-time ticket that lets the app bind an App Store install to one of its accounts. */
 export interface InstallTicket {
   readonly openId: string;
+  /** The authorization it was issued for: a claim after the seller authorized again is refused. */
+  readonly authorizedAt?: Date;
   readonly expiresAt: Date;
 }
 

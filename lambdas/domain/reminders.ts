@@ -35,8 +35,8 @@ export function dueMilestone(grant: Grant, now: Date, milestones: readonly numbe
  * Reminds the seller that their authorization ends soon, once per milestone and end:
  * 1. the milestone is recorded on the grant first, conditionally on its version, so two reminders racing (the
  *    daily job and TikTok's type 7 webhook) send it once; every milestone reached is recorded with it;
- * 2. a fresh authorization link, its state bound to the seller's account and valid until the authorization ends
- *    (a seller reads a reminder days later), or a plain link for a seller no account has claimed;
+ * 2. a fresh authorization link, its state bound to the seller and their account and valid until the authorization
+ *    ends (a seller reads a reminder days later), or a plain link for a seller no account has claimed;
  * 3. `Authorization Expiring`.
  * Returns the milestone sent, if one was.
  */
@@ -60,7 +60,7 @@ export async function remindIfDue(
 
   const reauthorizeUrl = grant.accountId
     ? (
-        await createAuthorizationLink({ accountId: grant.accountId }, deps, settings.link, {
+        await createAuthorizationLink({ accountId: grant.accountId, openId }, deps, settings.link, {
           expiresAt: grant.authorizationExpiresAt,
         })
       ).url

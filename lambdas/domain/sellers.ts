@@ -1,6 +1,11 @@
 import type { Dependencies } from './dependencies';
 import { publishAfterCommit } from './dependencies';
-import { GrantNotFoundError, OneTimeValueRejectedError } from './errors';
+import {
+  type ClaimRefusal,
+  GrantNotFoundError,
+  InstallationNotClaimableError,
+  OneTimeValueRejectedError,
+} from './errors';
 import { revoked, updateGrantWithRetry } from './grant-updates';
 import type { Grant, GrantStatus, GrantSummary, Page, Shop } from './model';
 
@@ -58,32 +63,58 @@ export async function describeSeller(openId: string, deps: Pick<Dependencies, 's
 }
 
 /**
- * Binds an App Store install to the app's account (design flow 3): the ticket is consumed once, then the
- * seller's grant takes the account.
+ * Binds an App Store install to the app's account (design flow 3):
+ * 1. the ticket is consumed once;
+ * 2. the grant takes the account in a write conditional on the grant as read, and only while the seller is still
+ *    active under the authorization the ticket was issued for: a ticket that outlived a disconnection or a newer
+ *    authorization binds nothing;
+ * 3. `Installation Claimed`, with the account the seller left when the claim moved them.
  */
 export async function claimInstallation(
   request: { ticket: string; accountId: string },
   deps: Pick<Dependencies, 'store' | 'clock' | 'events' | 'log'>,
 ): Promise<{ openId: string; shops: ShopView[] }> {
-  const { openId } = await deps.store.consumeTicket(request.ticket, deps.clock.now());
-  const grant = await updateGrantWithRetry(deps, openId, (current) =>
-    current ? { ...current, accountId: request.accountId } : undefined,
-  );
+  const ticket = await deps.store.consumeTicket(request.ticket, deps.clock.now());
+  const { openId } = ticket;
+  let refusal: ClaimRefusal | undefined;
+  let previousAccountId: string | undefined;
+  const grant = await updateGrantWithRetry(deps, openId, (current) => {
+    refusal = current && claimRefusal(current, ticket.authorizedAt);
+    if (!current || refusal || current.accountId === request.accountId) return undefined;
+    previousAccountId = current.accountId;
+    return { ...current, accountId: request.accountId };
+  });
   // A ticket outliving its grant means the seller disconnected meanwhile: the claim has nothing to bind.
   if (!grant) throw new OneTimeValueRejectedError('ticket', 'unknown');
+  if (refusal) {
+    deps.log.info('install ticket refused: the installation it was issued for is over', { openId, refusal });
+    throw new InstallationNotClaimableError(openId, refusal);
+  }
   const shops = await deps.store.listShops(openId);
   await publishAfterCommit(deps, [
     {
       type: 'Installation Claimed',
-      detail: { openId, occurredAt: deps.clock.now().toISOString(), accountId: request.accountId },
+      detail: {
+        openId,
+        occurredAt: deps.clock.now().toISOString(),
+        accountId: request.accountId,
+        ...(previousAccountId ? { previousAccountId } : {}),
+      },
     },
   ]);
   return { openId, shops: shops.map(shopView) };
 }
 
+function claimRefusal(grant: Grant, ticketAuthorizedAt: Date | undefined): ClaimRefusal | undefined {
+  if (grant.status !== 'ACTIVE') return 'seller-not-active';
+  if (ticketAuthorizedAt && ticketAuthorizedAt.getTime() !== grant.authorizedAt.getTime()) return 'superseded';
+  return undefined;
+}
+
 /**
  * The app disconnects a seller: the tokens are deleted, the grant and its shops are marked revoked, and
- * `Seller Disconnected` is published. Disconnecting twice is harmless.
+ * `Seller Disconnected` is published. Disconnecting twice is harmless. Only shops of the authorization revoked
+ * here, or older, are revoked: a re-authorization landing meanwhile keeps the shops it listed, with its grant.
  */
 export async function disconnectSeller(
   openId: string,
@@ -97,7 +128,9 @@ export async function disconnectSeller(
   });
   if (!grant) throw new GrantNotFoundError(openId);
   const shops = await deps.store.listShops(openId);
-  await deps.store.putShops(shops.map((shop) => ({ ...shop, status: 'REVOKED' })));
+  for (const shop of shops) {
+    if (shop.status === 'ACTIVE') await deps.store.revokeShop(openId, shop.shopId, grant.authorizedAt);
+  }
   if (wasActive) {
     await publishAfterCommit(deps, [
       {

@@ -3,9 +3,15 @@ import type { AuthorizedShop, Shop } from './model';
 
 /**
  * The shops to store after an authorization: every shop TikTok lists, active and up to date; every shop stored
- * before and no longer listed, marked revoked. Never a duplicate: shops are keyed by their id.
+ * before and no longer listed, marked revoked. Never a duplicate: shops are keyed by their id. The listed ones carry
+ * `authorizedAt`, the time of the authorization that listed them.
  */
-export function reconcileShops(openId: string, stored: readonly Shop[], authorized: readonly AuthorizedShop[]): Shop[] {
+export function reconcileShops(
+  openId: string,
+  stored: readonly Shop[],
+  authorized: readonly AuthorizedShop[],
+  authorizedAt: Date,
+): Shop[] {
   const listed = new Set(authorized.map((shop) => shop.id));
   const current = authorized.map(
     (shop): Shop => ({
@@ -17,6 +23,7 @@ export function reconcileShops(openId: string, stored: readonly Shop[], authoriz
       cipher: shop.cipher,
       code: shop.code,
       status: 'ACTIVE',
+      authorizedAt,
     }),
   );
   const vanished = stored

@@ -60,7 +60,8 @@ export interface WebhookSettings {
   readonly keepReceiptsMs: number;
 }
 
-export type WebhookOutcome = 'processed' | 'duplicate' | 'in-progress';
+/** `stale`: older than what it would change (a newer authorization), or than any retry TikTok makes: ignored. */
+export type WebhookOutcome = 'processed' | 'duplicate' | 'in-progress' | 'stale';
 
 /** What acting on a webhook needs: no TikTok call, no token opened. */
 export type WebhookDependencies = Pick<Dependencies, 'store' | 'clock' | 'events' | 'log' | 'secrets' | 'notifier'> & {
@@ -69,12 +70,13 @@ export type WebhookDependencies = Pick<Dependencies, 'store' | 'clock' | 'events
 
 /**
  * A verified webhook (design flow 8):
- * 1. claim the delivery's receipt, so a duplicate has no second effect;
- * 2. act on it: type 6 revokes the shop (and the grant, with its tokens, when no active shop is left) unless it is
- *    older than the grant's latest authorization; type 7 records the end of the authorization and goes through
- *    the renewal reminders;
- * 3. forward it to the bus as `TikTok Shop Webhook`, whatever its type;
- * 4. mark the receipt done. Any failure releases the receipt and is thrown, so TikTok's retry is acted on.
+ * 1. one older than receipts are kept is a replay (TikTok stops retrying within a day): ignored before any write;
+ * 2. claim the delivery's receipt, so a duplicate has no second effect;
+ * 3. act on it: type 6 revokes the shop (and the grant, with its tokens, when no active shop is left); type 7
+ *    records the end of the authorization and goes through the renewal reminders. Either is stale, and changes
+ *    nothing, when the seller authorized after it was sent: that rule sits in the conditional writes themselves;
+ * 4. forward it to the bus as `TikTok Shop Webhook`, whatever its type, unless it was stale;
+ * 5. mark the receipt done. Any failure releases the receipt and is thrown, so TikTok's retry is acted on.
  */
 export async function receiveWebhook(
   webhook: Webhook,
@@ -83,15 +85,31 @@ export async function receiveWebhook(
   settings: WebhookSettings,
 ): Promise<WebhookOutcome> {
   const now = deps.clock.now();
+  if (webhook.timestamp * 1000 < now.getTime() - settings.keepReceiptsMs) {
+    deps.log.info('ignoring a webhook older than its receipt would be kept: a replay', { deliveryId });
+    return 'stale';
+  }
   const claim = await deps.receipts.claim(deliveryId, now, new Date(now.getTime() + settings.inProgressMs));
   if (claim === 'done-already') return 'duplicate';
   if (claim === 'in-progress') return 'in-progress';
   try {
     const shop = webhook.shop_id ? await deps.store.findShop(webhook.shop_id) : undefined;
     const events: LifecycleEvent[] = [];
-    if (webhook.type === SELLER_DEAUTHORIZATION && shop) events.push(...(await deauthorize(shop, webhook, deps)));
+    let applied: LifecycleEvent[] | 'stale' = [];
+    if (webhook.type === SELLER_DEAUTHORIZATION && shop) applied = await deauthorize(shop, webhook, deps);
     if (webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION && shop)
-      await recordUpcomingExpiration(shop, webhook, deps, settings);
+      applied = await recordUpcomingExpiration(shop, webhook, deps, settings);
+    if (applied === 'stale') {
+      deps.log.info('ignoring a webhook sent before the seller authorized again', {
+        deliveryId,
+        type: webhook.type,
+        shopId: shop?.shopId,
+        openId: shop?.openId,
+      });
+      await deps.receipts.complete(deliveryId, new Date(now.getTime() + settings.keepReceiptsMs));
+      return 'stale';
+    }
+    events.push(...applied);
     events.push({
       type: 'TikTok Shop Webhook',
       detail: {
@@ -116,27 +134,27 @@ export async function receiveWebhook(
 }
 
 /**
- * Revokes the shop, and the grant with its tokens when no active shop is left. Every write is idempotent, and the
- * event goes with every delivery processed, not with the first change: a retry after the bus failed must still
- * tell the app's services.
+ * Revokes the shop, and the grant with its tokens when no active shop is left: each write only if what it revokes
+ * was authorized no later than the webhook's second (TikTok's timestamps have whole seconds, so a deauthorization
+ * in the same second as an authorization wins). Every write is idempotent, and the event goes with every delivery
+ * processed, not with the first change: a retry after the bus failed must still tell the app's services.
  */
-async function deauthorize(shop: Shop, webhook: Webhook, deps: WebhookDependencies): Promise<LifecycleEvent[]> {
-  const grant = await deps.store.getGrant(shop.openId);
-  // TikTok's timestamp has whole seconds: only a deauthorization from an earlier second predates the grant.
-  if (grant && webhook.timestamp < Math.floor(grant.authorizedAt.getTime() / 1000)) {
-    deps.log.info('ignoring a deauthorization older than the latest authorization', {
-      shopId: shop.shopId,
-      openId: shop.openId,
-    });
-    return [];
-  }
-  if (shop.status !== 'REVOKED') await deps.store.putShops([{ ...shop, status: 'REVOKED' }]);
+async function deauthorize(
+  shop: Shop,
+  webhook: Webhook,
+  deps: WebhookDependencies,
+): Promise<LifecycleEvent[] | 'stale'> {
+  const notAfter = new Date(webhook.timestamp * 1000 + 999);
+  if (!(await deps.store.revokeShop(shop.openId, shop.shopId, notAfter))) return 'stale';
   const stillActive = (await deps.store.listShops(shop.openId)).some((other) => other.status === 'ACTIVE');
-  const after = stillActive
-    ? grant
-    : await updateGrantWithRetry(deps, shop.openId, (current) =>
-        current && current.status !== 'REVOKED' ? revoked(current) : undefined,
-      );
+  // Read (and, with no active shop left, revoke) the grant even so: an authorization that landed meanwhile makes
+  // the whole message stale, and its event must not follow that authorization's.
+  let stale = false;
+  const after = await updateGrantWithRetry(deps, shop.openId, (current) => {
+    stale = !!current && current.authorizedAt.getTime() > notAfter.getTime();
+    return current && !stale && !stillActive && current.status !== 'REVOKED' ? revoked(current) : undefined;
+  });
+  if (stale) return 'stale';
   return [
     {
       type: 'Seller Deauthorized',
@@ -150,22 +168,30 @@ async function deauthorize(shop: Shop, webhook: Webhook, deps: WebhookDependenci
   ];
 }
 
+/**
+ * Records the end TikTok announces and reminds the seller if a milestone is due. Only a webhook sent after the
+ * seller's latest authorization speaks of it: TikTok sends type 7 daily until the seller authorizes again, so a
+ * late or retried one names the end of the authorization that was replaced. The rule is checked on the grant the
+ * conditional write applies to, and a same-second webhook counts as older (an end moved back would end a valid
+ * authorization; a missed type 7 comes again the next day).
+ */
 async function recordUpcomingExpiration(
   shop: Shop,
   webhook: Webhook,
   deps: WebhookDependencies,
   settings: WebhookSettings,
-): Promise<void> {
+): Promise<LifecycleEvent[] | 'stale'> {
   const parsed = expirationTime.safeParse(webhook.data.expiration_time);
-  if (parsed.success) {
-    const end = parsed.data;
-    await updateGrantWithRetry(deps, shop.openId, (current) =>
-      current && current.authorizationExpiresAt.getTime() !== end.getTime()
-        ? { ...current, authorizationExpiresAt: end, remindersSent: [] }
-        : undefined,
-    );
-  } else {
-    deps.log.warn('upcoming expiration without a readable expiration_time', { shopId: shop.shopId });
-  }
+  if (!parsed.success) deps.log.warn('upcoming expiration without a readable expiration_time', { shopId: shop.shopId });
+  let stale = false;
+  await updateGrantWithRetry(deps, shop.openId, (current) => {
+    stale = !!current && current.authorizedAt.getTime() >= webhook.timestamp * 1000;
+    if (!current || stale || !parsed.success) return undefined;
+    return current.authorizationExpiresAt.getTime() !== parsed.data.getTime()
+      ? { ...current, authorizationExpiresAt: parsed.data, remindersSent: [] }
+      : undefined;
+  });
+  if (stale) return 'stale';
   await remindIfDue(shop.openId, deps, settings.reminders);
+  return [];
 }

@@ -11,6 +11,7 @@ import {
   TikTokReauthorizationRequiredError,
   TikTokRetryLaterError,
   UnsupportedUserTypeError,
+  WrongSellerError,
 } from '../domain/errors';
 import { awsDependencies } from '../shared/aws-dependencies';
 import { type RedirectSettings, redirectSettings } from '../shared/config';
@@ -63,6 +64,16 @@ function describeFailure(error: unknown): Failure {
       code: 'NOT_A_SELLER',
       title: 'Seller account needed',
       message: 'Only TikTok Shop seller accounts can connect to this app.',
+    };
+  }
+  if (error instanceof WrongSellerError) {
+    return {
+      status: 403,
+      code: 'WRONG_SELLER',
+      title: 'This link is for another seller',
+      message:
+        'This authorization link was made for a different TikTok Shop seller account, so nothing was connected. ' +
+        'Sign in to TikTok Shop as the seller the link was sent to, or ask the app for a new link.',
     };
   }
   if (error instanceof TikTokReauthorizationRequiredError) {

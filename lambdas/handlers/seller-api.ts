@@ -27,9 +27,9 @@ const returnTo = z
   .string()
   .max(2048)
   .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path of the app, starting with a single /');
-const linkBody = z.object({ accountId, returnTo: returnTo.optional() }).strict();
-const claimBody = z.object({ ticket: z.string().trim().min(1).max(512), accountId }).strict();
 const pathId = z.string().trim().min(1).max(128);
+const linkBody = z.object({ accountId, returnTo: returnTo.optional(), openId: pathId.optional() }).strict();
+const claimBody = z.object({ ticket: z.string().trim().min(1).max(512), accountId }).strict();
 const listQuery = z
   .object({
     status: z.enum(GRANT_STATUSES).optional(),

@@ -10,6 +10,7 @@ import {
   receiveWebhook,
   WEBHOOK_TYPE_NAMES,
   type WebhookDependencies,
+  type WebhookOutcome,
   type WebhookSettings,
   webhookSchema,
 } from '../domain/webhooks';
@@ -25,6 +26,14 @@ export type TikTokWebhookDependencies = WebhookDependencies & {
   readonly credentials: AppCredentials;
   readonly settings: WebhookSettings;
 };
+
+const OUTCOME_METRICS = {
+  processed: 'WebhookProcessed',
+  duplicate: 'WebhookDuplicate',
+  'in-progress': 'WebhookDuplicate',
+  // Sent before the seller's latest authorization, or replayed after its receipt lapsed: answered 200, no effect.
+  stale: 'WebhookStale',
+} as const satisfies Record<WebhookOutcome, string>;
 
 /** TikTok's webhooks are small; a larger body is refused before it is hashed. */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -66,7 +75,7 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
         webhook.data.tts_notification_id ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
       const outcome = await receiveWebhook(webhook.data, deliveryId, deps, deps.settings);
       metrics.addDimension('type', WEBHOOK_TYPE_NAMES[webhook.data.type] ?? `UNKNOWN_${webhook.data.type}`);
-      metrics.addMetric(outcome === 'processed' ? 'WebhookProcessed' : 'WebhookDuplicate', MetricUnit.Count, 1);
+      metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
       // DEBUG: one line per webhook is most of the log bill at scale; the metrics above count them.
       deps.log.debug('webhook received', {
         type: webhook.data.type,

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import {
   AccessRevokedError,
   GrantNotFoundError,
+  InstallationNotClaimableError,
   InvalidCursorError,
   LeaseHeldError,
   OneTimeValueRejectedError,
@@ -97,6 +98,19 @@ export function mapError(error: unknown): Mapped {
     return error.reason === 'unknown'
       ? { status: 404, code: 'TICKET_UNKNOWN', message: 'the ticket is unknown' }
       : { status: 410, code: error.reason === 'used' ? 'TICKET_USED' : 'TICKET_EXPIRED', message: error.message };
+  }
+  if (error instanceof InstallationNotClaimableError) {
+    return error.reason === 'seller-not-active'
+      ? {
+          status: 410,
+          code: 'SELLER_NOT_ACTIVE',
+          message: 'the seller was disconnected or must authorize again since this install; start a new authorization',
+        }
+      : {
+          status: 410,
+          code: 'TICKET_SUPERSEDED',
+          message: 'the seller authorized again since this install; the newer authorization stands',
+        };
   }
   if (error instanceof InvalidCursorError)
     return { status: 400, code: 'INVALID_REQUEST', message: 'cursor: not one this API handed out' };

@@ -118,6 +118,12 @@ export class Operations extends Construct {
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
     const count = (metricName: string, label: string) => serviceMetric(metricName, FIVE_MINUTES).with({ label });
+    const webhooksByType = (metricName: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},service,type} MetricName="${metricName}"', 'Sum', 300)`,
+        label: '',
+        period: FIVE_MINUTES,
+      });
     const functions = Object.entries(props.functions);
     this.dashboard.addWidgets(
       new TextWidget({
@@ -134,19 +140,9 @@ export class Operations extends Construct {
           props.callbackFunction.metricInvocations({ period: FIVE_MINUTES, label: 'callbacks' }),
           props.callbackFunction.metricErrors({ period: FIVE_MINUTES, label: 'errors' }),
         ],
-        width: 8,
+        width: 6,
       }),
-      new GraphWidget({
-        title: 'Webhooks by type',
-        left: [
-          new MathExpression({
-            expression: `SEARCH('{${METRICS_NAMESPACE},service,type} MetricName="WebhookProcessed"', 'Sum', 300)`,
-            label: '',
-            period: FIVE_MINUTES,
-          }),
-        ],
-        width: 8,
-      }),
+      new GraphWidget({ title: 'Webhooks by type', left: [webhooksByType('WebhookProcessed')], width: 6 }),
       new GraphWidget({
         title: 'Webhooks refused',
         left: [
@@ -154,7 +150,12 @@ export class Operations extends Construct {
           count('WebhookRejectedTooLarge', 'too large'),
           count('WebhookRejectedMalformed', 'signed, not a webhook'),
         ],
-        width: 8,
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Stale webhooks ignored (older than a newer authorization, or replayed)',
+        left: [webhooksByType('WebhookStale')],
+        width: 6,
       }),
     );
     this.dashboard.addWidgets(

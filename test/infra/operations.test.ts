@@ -55,6 +55,7 @@ describe('operations on AWS', () => {
       'Callbacks (sellers coming back from TikTok)',
       'Webhooks by type',
       'Webhooks refused',
+      'Stale webhooks ignored',
       'Token refreshes',
       'Renewal reminders sent',
       'Queues',
@@ -66,6 +67,7 @@ describe('operations on AWS', () => {
       expect(body).toContain(title);
     }
     expect(body).toContain('MetricName=\\\\\\"WebhookProcessed\\\\\\"');
+    expect(body).toContain('MetricName=\\\\\\"WebhookStale\\\\\\"');
     expect(body).toContain('WebhookSignatureRejected');
     expect(body).toContain('TokenRefreshFailed');
     expect(body).toContain('RemindersSent');

@@ -43,6 +43,7 @@ export function shop(overrides: Partial<Shop> = {}): Shop {
     cipher: 'GCP_cipher_1',
     code: 'GBLCSHOP01',
     status: 'ACTIVE',
+    authorizedAt: T0,
     ...overrides,
   };
 }

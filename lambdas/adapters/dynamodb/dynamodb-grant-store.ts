@@ -39,6 +39,7 @@ import {
   SHOP_SORT_PREFIX,
   shopFromItem,
   shopItem,
+  shopKey,
   stateFromItem,
   stateKey,
   ticketFromItem,
@@ -226,24 +227,53 @@ export class DynamoDbGrantStore implements GrantStore {
     return shops;
   }
 
+  async revokeShop(openId: string, shopId: string, authorizedNoLaterThan: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: shopKey(openId, shopId),
+          UpdateExpression: 'SET #status = :revoked',
+          // The rule that makes a late message harmless, held by the write itself: a shop listed by a newer
+          // authorization is not this message's to revoke.
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(authorizedAt) OR authorizedAt <= :notAfter)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': 'REVOKED', ':notAfter': authorizedNoLaterThan.getTime() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async findShop(shopId: string): Promise<Shop | undefined> {
-    const { Items } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: SHOP_ID_INDEX.indexName,
-        KeyConditionExpression: '#shopId = :shopId',
-        ExpressionAttributeNames: { '#shopId': SHOP_ID_INDEX.partitionKey },
-        ExpressionAttributeValues: { ':shopId': shopId },
-      }),
-    );
-    const [first] = Items ?? [];
-    return first ? shopFromItem(first) : undefined;
+    const copies: Shop[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SHOP_ID_INDEX.indexName,
+          KeyConditionExpression: '#shopId = :shopId',
+          ExpressionAttributeNames: { '#shopId': SHOP_ID_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':shopId': shopId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      copies.push(...(page.Items ?? []).map(shopFromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return currentOwner(copies);
   }
 
   async saveState(state: string, record: AuthorizationState): Promise<void> {
     await this.saveOneTime(stateKey(state), {
       accountId: record.accountId,
       returnTo: record.returnTo,
+      openId: record.openId,
       expiresAt: record.expiresAt,
     });
   }
@@ -253,7 +283,11 @@ export class DynamoDbGrantStore implements GrantStore {
   }
 
   async saveTicket(ticket: string, record: InstallTicket): Promise<void> {
-    await this.saveOneTime(ticketKey(ticket), { openId: record.openId, expiresAt: record.expiresAt });
+    await this.saveOneTime(ticketKey(ticket), {
+      openId: record.openId,
+      authorizedAt: record.authorizedAt?.getTime(),
+      expiresAt: record.expiresAt,
+    });
   }
 
   async consumeTicket(ticket: string, now: Date): Promise<InstallTicket> {
@@ -372,6 +406,20 @@ export class DynamoDbGrantStore implements GrantStore {
     }
     return cursor ? { items, cursor: encodeCursor(cursor) } : { items };
   }
+}
+
+/**
+ * The copy of a shop that speaks for it when several sellers listed it (a shop authorized again under another
+ * open_id): an active one before a revoked one, then the latest authorization; the open id breaks a tie, so the
+ * answer never depends on the order the index returns.
+ */
+function currentOwner(copies: readonly Shop[]): Shop | undefined {
+  const rank = (shop: Shop) => [shop.status === 'ACTIVE' ? 1 : 0, shop.authorizedAt.getTime()] as const;
+  return [...copies].sort((a, b) => {
+    const [activeA, authorizedA] = rank(a);
+    const [activeB, authorizedB] = rank(b);
+    return activeB - activeA || authorizedB - authorizedA || a.openId.localeCompare(b.openId);
+  })[0];
 }
 
 const indexItemSchema = z.object({ pk: z.string().startsWith('SELLER#') });

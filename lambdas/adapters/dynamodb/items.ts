@@ -101,20 +101,32 @@ export const shopItemSchema = z.object({
   cipher: z.string(),
   code: z.string(),
   status: z.enum(SHOP_STATUSES),
+  // Shops written before this attribute existed count as authorized at the epoch: any later message applies.
+  authorizedAt: epochMs.default(new Date(0)),
 });
 
 export const shopFromItem = (item: Record<string, unknown>): Shop => shopItemSchema.parse(item);
 
-export const shopItem = (shop: Shop) => ({ ...shopKey(shop.openId, shop.shopId), type: 'SHOP', ...shop });
+export const shopItem = (shop: Shop) => ({
+  ...shopKey(shop.openId, shop.shopId),
+  type: 'SHOP',
+  ...shop,
+  authorizedAt: shop.authorizedAt.getTime(),
+});
 
 const oneTimeBase = { expiresAt: epochMs, consumedAt: epochMs.optional() };
 
 export const stateItemSchema = z.object({
   accountId: z.string().min(1),
   returnTo: z.string().optional(),
+  openId: z.string().min(1).optional(),
   ...oneTimeBase,
 });
-export const ticketItemSchema = z.object({ openId: z.string().min(1), ...oneTimeBase });
+export const ticketItemSchema = z.object({
+  openId: z.string().min(1),
+  authorizedAt: epochMs.optional(),
+  ...oneTimeBase,
+});
 
 export const stateFromItem = (item: Record<string, unknown>): AuthorizationState => {
   const { consumedAt: _, ...state } = stateItemSchema.parse(item);

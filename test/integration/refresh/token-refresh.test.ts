@@ -300,6 +300,7 @@ describe('keeping tokens fresh, on the real local stack', () => {
     it('sends a milestone once when TikTok’s type 7 webhook and the daily job both see it', async () => {
       await start();
       await connect(GB);
+      clock.advance(60_000);
       const end = Math.floor((clock.now().getTime() + 6 * DAY) / 1000);
 
       const sent = await service.sandbox.sendWebhook({

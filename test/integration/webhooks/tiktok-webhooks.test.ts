@@ -55,7 +55,12 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
 
   describe('signatures', () => {
     it('accepts the official vector and forwards it to the bus', async () => {
-      const response = await post(OFFICIAL_BODY, { authorization: OFFICIAL_SIGNATURE });
+      // At the time of the sample: a webhook older than receipts are kept is a replay, and would be ignored.
+      const back = clock.now().getTime() - (1718305585 + 60) * 1000;
+      clock.advance(-back);
+      const response = await post(OFFICIAL_BODY, { authorization: OFFICIAL_SIGNATURE }).finally(() =>
+        clock.advance(back),
+      );
 
       expect(response.status).toBe(200);
       expect(await response.text()).toBe('');
@@ -173,7 +178,8 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
     });
 
     it('deduplicates on a hash of the body when there is no notification id', async () => {
-      const body = JSON.stringify({ type: 2, shop_id: 'legacy-shop', timestamp: 1644412885, data: { legacy: true } });
+      const timestamp = Math.floor(clock.now().getTime() / 1000);
+      const body = JSON.stringify({ type: 2, shop_id: 'legacy-shop', timestamp, data: { legacy: true } });
       const before = forwarded().length;
 
       await signed(body);
@@ -226,16 +232,20 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       expect((await fetch(`${service.url}/shops/${FR}/credentials`)).status).toBe(410);
     });
 
-    it('does not let a deauthorization older than the latest authorization revoke it', async () => {
+    it('answers 200 to a deauthorization older than the latest authorization, and neither acts on it nor forwards it', async () => {
       await connect(MULTI);
       const stale = Math.floor((clock.now().getTime() - DAY) / 1000);
-      const deauthorizedBefore = eventsOf('Seller Deauthorized').length;
-
-      expect((await signed(webhook(6, FR, {}, { timestamp: stale }))).status).toBe(200);
+      const before = service.events.list().length;
+      const output = captureOutput();
+      try {
+        expect((await signed(webhook(6, FR, {}, { timestamp: stale }))).status).toBe(200);
+      } finally {
+        output.restore();
+      }
 
       expect((await shopStatuses(MULTI))[FR]).toBe('ACTIVE');
-      expect(eventsOf('Seller Deauthorized')).toHaveLength(deauthorizedBefore);
-      expect(forwarded().at(-1)?.detail).toMatchObject({ type: 6, shopId: FR });
+      expect(service.events.list()).toHaveLength(before);
+      expect(output.text()).toContain('"WebhookStale"');
     });
 
     it('accepts and forwards a deauthorization of a shop it does not know', async () => {
@@ -257,6 +267,8 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       ['a number', (seconds: number) => seconds],
     ])('records expiration_time given as %s and reminds the seller once per milestone', async (_, encode) => {
       await connect(MULTI);
+      // TikTok's daily type 7 comes after the authorization; one from the same second counts as older.
+      clock.advance(60_000);
       const end = Math.floor((clock.now().getTime() + 25 * DAY) / 1000);
       const remindersBefore = eventsOf('Authorization Expiring').length;
 

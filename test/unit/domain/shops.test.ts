@@ -18,7 +18,9 @@ describe('reconcileShops', () => {
       shop({ shopId: 'gone-before', status: 'REVOKED' }),
     ];
 
-    const result = reconcileShops('open-1', stored, [authorized('a'), authorized('c')]);
+    const now = new Date('2026-03-02T00:00:00.000Z');
+
+    const result = reconcileShops('open-1', stored, [authorized('a'), authorized('c')], now);
 
     expect(result).toEqual([
       {
@@ -30,6 +32,7 @@ describe('reconcileShops', () => {
         cipher: 'c-a',
         code: 'k-a',
         status: 'ACTIVE',
+        authorizedAt: now,
       },
       {
         shopId: 'c',
@@ -40,6 +43,7 @@ describe('reconcileShops', () => {
         cipher: 'c-c',
         code: 'k-c',
         status: 'ACTIVE',
+        authorizedAt: now,
       },
       { ...shop({ shopId: 'b' }), status: 'REVOKED' },
     ]);
