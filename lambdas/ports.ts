@@ -120,6 +120,8 @@ export interface GrantStore {
   revokeShop(openId: string, shopId: string, authorizedNoLaterThan: Date): Promise<boolean>;
   /** The shop's current owner when several sellers listed it: the active copy, else the latest authorization. */
   findShop(shopId: string): Promise<Shop | undefined>;
+  /** Every seller's copy of the shop (a shop authorized again under another open_id has several). */
+  listShopCopies(shopId: string): Promise<Shop[]>;
 
   /** Stores a one-time state (hashed). */
   saveState(state: string, record: AuthorizationState): Promise<void>;

@@ -46,7 +46,7 @@ export type CallbackOutcome =
  * 4. the authorized shops are fetched, so a failure there stores nothing either;
  * 5. the tokens are sealed; the shops are written, then the grant (created, or updated in place for a returning
  *    seller, its reminders cleared), both stamped with this authorization's time so that older messages cannot
- *    undo it;
+ *    undo it; a shop that another seller account listed before has moved here, and their copy is revoked;
  * 6. with a state, the grant is bound to the state's account and `Seller Authorized` is published; without one
  *    (App Store installs, development shops) a one-time install ticket is issued for the app to claim.
  */
@@ -77,6 +77,7 @@ export async function completeAuthorization(
   const now = deps.clock.now();
   const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops, now);
   await deps.store.putShops(shops);
+  await revokeCopiesElsewhere(tokens.openId, authorizedShops, now, deps);
 
   const authorized = (existing?: Grant): Grant => ({
     openId: tokens.openId,
@@ -139,6 +140,25 @@ export async function completeAuthorization(
     },
   ]);
   return { kind: 'pending-claim', openId: grant.openId, ticket, ticketExpiresAt };
+}
+
+/**
+ * A shop belongs to one seller account at a time: the latest authorization that listed it. Copies held by other
+ * sellers' older authorizations are revoked, so that neither a credentials request nor a later deauthorization of
+ * the shop is attributed to a seller who no longer holds it.
+ */
+async function revokeCopiesElsewhere(
+  openId: string,
+  listed: readonly { id: string }[],
+  authorizedAt: Date,
+  deps: Pick<Dependencies, 'store'>,
+): Promise<void> {
+  for (const { id } of listed) {
+    for (const copy of await deps.store.listShopCopies(id)) {
+      if (copy.openId !== openId && copy.status === 'ACTIVE')
+        await deps.store.revokeShop(copy.openId, id, authorizedAt);
+    }
+  }
 }
 
 /** Creates the seller's grant, or replaces the tokens of the one they had: never a second grant per seller. */

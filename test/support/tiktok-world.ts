@@ -84,6 +84,11 @@ export class TikTokWorld implements TikTokAuthApi {
     this.transientFailures += count;
   }
 
+  /** Failures asked for and not yet used are dropped. */
+  stopFailing(): void {
+    this.transientFailures = 0;
+  }
+
   /** Whether the seller's authorization works at TikTok now. */
   isAuthorized(openId: string): boolean {
     const authorization = this.sellers.get(openId)?.authorization;

@@ -250,6 +250,10 @@ export class DynamoDbGrantStore implements GrantStore {
   }
 
   async findShop(shopId: string): Promise<Shop | undefined> {
+    return currentOwner(await this.listShopCopies(shopId));
+  }
+
+  async listShopCopies(shopId: string): Promise<Shop[]> {
     const copies: Shop[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -266,7 +270,7 @@ export class DynamoDbGrantStore implements GrantStore {
       copies.push(...(page.Items ?? []).map(shopFromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return currentOwner(copies);
+    return copies;
   }
 
   async saveState(state: string, record: AuthorizationState): Promise<void> {

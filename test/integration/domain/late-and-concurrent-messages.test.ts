@@ -221,18 +221,40 @@ describe('late, duplicate and concurrent messages never undo a newer truth', () 
   });
 
   describe('5. a shop id held by two sellers', () => {
-    it('resolves to its current owner: the active grant, else the latest authorization', async () => {
+    it('resolves to the seller whose authorization listed it last, and revokes the older copy', async () => {
       await authorizeWithLink('seller-1', 'acc-1', 365);
       h.clock.advance(HOUR);
+      h.world.setShops('seller-1', []);
       h.world.setShops('seller-3', [shop(X)]);
       await authorizeWithLink('seller-3', 'acc-3', 365);
 
       expect((await getShopCredentials(X, h.deps, CREDENTIALS)).openId).toBe('seller-3');
-      await disconnectSeller('seller-3', h.deps);
+      expect(await shopStatuses('seller-1')).toEqual([`${X}:REVOKED`]);
+      expect((await grant('seller-1'))?.status).toBe('ACTIVE');
+
+      h.clock.advance(HOUR);
+      h.world.setShops('seller-3', []);
+      h.world.setShops('seller-1', [shop(X)]);
+      await authorizeWithLink('seller-1', 'acc-1', 365);
       expect((await getShopCredentials(X, h.deps, CREDENTIALS)).openId).toBe('seller-1');
+
       await disconnectSeller('seller-1', h.deps);
       expect(await refusal(getShopCredentials(X, h.deps, CREDENTIALS))).toMatchObject({ code: 'SHOP_REVOKED' });
-      expect((await h.deps.store.findShop(X))?.openId).toBe('seller-3');
+      expect((await h.deps.store.findShop(X))?.openId).toBe('seller-1');
+    });
+
+    it('a deauthorization of the shop sent by its former seller revokes neither seller', async () => {
+      await authorizeWithLink('seller-1', 'acc-1', 365);
+      h.clock.advance(HOUR);
+      h.world.cancel('seller-1');
+      const formerSellers = webhookOf(6, X, h.clock.now());
+      h.clock.advance(HOUR);
+      h.world.setShops('seller-3', [shop(X)]);
+      await authorizeWithLink('seller-3', 'acc-3', 365);
+
+      expect(await deliver(formerSellers)).toBe('stale');
+      expect((await grant('seller-3'))?.status).toBe('ACTIVE');
+      expect((await getShopCredentials(X, h.deps, CREDENTIALS)).openId).toBe('seller-3');
     });
   });
 });

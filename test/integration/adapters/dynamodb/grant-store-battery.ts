@@ -273,6 +273,40 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
         expect(await store.listShops('open-1')).toEqual([shop({ status: 'REVOKED', name: 'Renamed' })]);
       });
 
+      it('resolves a shop held by several sellers to the active copy, else the latest authorization', async () => {
+        const older = shop({ openId: 'open-1', authorizedAt: T0 });
+        const newer = shop({ openId: 'open-2', authorizedAt: at(days(1)) });
+        const newest = shop({ openId: 'open-3', authorizedAt: at(days(2)) });
+        await store.putShops([older, newer, newest]);
+        expect((await store.findShop(older.shopId))?.openId).toBe('open-3');
+
+        await store.putShops([{ ...newest, status: 'REVOKED' }]);
+        expect((await store.findShop(older.shopId))?.openId).toBe('open-2');
+
+        await store.putShops([
+          { ...older, status: 'REVOKED' },
+          { ...newer, status: 'REVOKED' },
+        ]);
+        expect((await store.findShop(older.shopId))?.openId).toBe('open-3');
+        expect((await store.listShopCopies(older.shopId)).map((copy) => copy.openId).sort()).toEqual([
+          'open-1',
+          'open-2',
+          'open-3',
+        ]);
+      });
+
+      it('revokes a shop only when no later authorization listed it', async () => {
+        await store.putShops([shop({ authorizedAt: at(days(1)) })]);
+
+        expect(await store.revokeShop('open-1', shop().shopId, at(days(1) - 1))).toBe(false);
+        expect((await store.listShops('open-1'))[0]?.status).toBe('ACTIVE');
+        expect(await store.revokeShop('open-1', shop().shopId, at(days(1)))).toBe(true);
+        expect((await store.listShops('open-1'))[0]?.status).toBe('REVOKED');
+        expect(await store.revokeShop('open-1', shop().shopId, at(days(1)))).toBe(true);
+        expect(await store.revokeShop('open-1', 'no-such-shop', at(days(9)))).toBe(false);
+        expect(await store.listShops('open-1')).toHaveLength(1);
+      });
+
       it('finds nothing for an unknown shop id, and lists no grant item as a shop', async () => {
         await store.createGrant(newGrant());
 
