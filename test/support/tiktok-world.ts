@@ -27,6 +27,16 @@ interface WorldSeller extends WorldSellerSpec {
   authorization?: Authorization;
 }
 
+/** A shop as Get Authorized Shops lists it, made up from its id. */
+export const authorizedShop = (id: string): AuthorizedShop => ({
+  id,
+  name: `Shop ${id}`,
+  region: 'GB',
+  sellerType: 'LOCAL',
+  cipher: `cipher-${id}`,
+  code: `CODE${id}`,
+});
+
 /** TikTok keeps whole seconds: every expiry it hands out is one. */
 const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 const token = (kind: string) => `${kind}-${randomBytes(12).toString('base64url')}`;

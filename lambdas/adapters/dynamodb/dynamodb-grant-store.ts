@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -208,23 +209,12 @@ export class DynamoDbGrantStore implements GrantStore {
     }
   }
 
-  async listShops(openId: string): Promise<Shop[]> {
-    const shops: Shop[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': grantKey(openId).pk, ':prefix': SHOP_SORT_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      shops.push(...(page.Items ?? []).map(shopFromItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return shops;
+  listShops(openId: string): Promise<Shop[]> {
+    return this.queryShops({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': grantKey(openId).pk, ':prefix': SHOP_SORT_PREFIX },
+      ConsistentRead: true,
+    });
   }
 
   async revokeShop(openId: string, shopId: string, authorizedNoLaterThan: Date): Promise<boolean> {
@@ -253,24 +243,27 @@ export class DynamoDbGrantStore implements GrantStore {
     return currentOwner(await this.listShopCopies(shopId));
   }
 
-  async listShopCopies(shopId: string): Promise<Shop[]> {
-    const copies: Shop[] = [];
+  listShopCopies(shopId: string): Promise<Shop[]> {
+    return this.queryShops({
+      IndexName: SHOP_ID_INDEX.indexName,
+      KeyConditionExpression: '#shopId = :shopId',
+      ExpressionAttributeNames: { '#shopId': SHOP_ID_INDEX.partitionKey },
+      ExpressionAttributeValues: { ':shopId': shopId },
+    });
+  }
+
+  /** Every shop a query finds, page after page. */
+  private async queryShops(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Shop[]> {
+    const shops: Shop[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: SHOP_ID_INDEX.indexName,
-          KeyConditionExpression: '#shopId = :shopId',
-          ExpressionAttributeNames: { '#shopId': SHOP_ID_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':shopId': shopId },
-          ExclusiveStartKey: startKey,
-        }),
+        new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: startKey }),
       );
-      copies.push(...(page.Items ?? []).map(shopFromItem));
+      shops.push(...(page.Items ?? []).map(shopFromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return copies;
+    return shops;
   }
 
   async saveState(state: string, record: AuthorizationState): Promise<void> {

@@ -11,6 +11,7 @@ import { mapError } from '../../../lambdas/shared/http';
 import { type LocalDynamoDb, startDynalite } from '../../../local/embedded-dynamodb';
 import { createDomainHarness, type DomainHarness, REMINDERS, WEBHOOKS, webhookOf } from '../../support/domain-harness';
 import { Interleaving } from '../../support/interleaving';
+import { authorizedShop } from '../../support/tiktok-world';
 
 /**
  * Two operations at once, their store, TikTok and bus calls interleaved in every order fast-check's scheduler
@@ -42,7 +43,7 @@ describe('concurrent pairs, ordered by fast-check’s scheduler, on a real store
       {
         openId: SELLER,
         name: 'One',
-        shops: [{ id: SHOP, name: 'Shop', region: 'GB', sellerType: 'LOCAL', cipher: 'cipher', code: 'CODE' }],
+        shops: [authorizedShop(SHOP)],
       },
     ]);
   /** The use cases' dependencies with every port call a step of the interleaving. */

@@ -3,7 +3,6 @@ import * as z from 'zod';
 import { createAuthorizationLink } from '../../../lambdas/domain/authorization-links';
 import { completeAuthorization } from '../../../lambdas/domain/authorize-seller';
 import { getShopCredentials } from '../../../lambdas/domain/credentials';
-import type { AuthorizedShop } from '../../../lambdas/domain/model';
 import { remindEndingAuthorizations } from '../../../lambdas/domain/reminders';
 import { claimInstallation, disconnectSeller } from '../../../lambdas/domain/sellers';
 import { refreshQueuedGrant } from '../../../lambdas/domain/token-refresh';
@@ -18,22 +17,15 @@ import {
   WEBHOOKS,
   webhookOf,
 } from '../../support/domain-harness';
+import { authorizedShop } from '../../support/tiktok-world';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const shop = (id: string): AuthorizedShop => ({
-  id,
-  name: `Shop ${id}`,
-  region: 'GB',
-  sellerType: 'LOCAL',
-  cipher: `cipher-${id}`,
-  code: `CODE${id}`,
-});
 const [X, Y] = ['7494000000000000901', '7494000000000000902'];
 const SELLERS = [
-  { openId: 'seller-1', name: 'One', shops: [shop(X)] },
-  { openId: 'seller-2', name: 'Two', shops: [shop(Y)] },
+  { openId: 'seller-1', name: 'One', shops: [authorizedShop(X)] },
+  { openId: 'seller-2', name: 'Two', shops: [authorizedShop(Y)] },
   { openId: 'seller-3', name: 'Three', shops: [] },
 ];
 const CALLBACK = { ticketTtlMs: 30 * 60_000 };
@@ -225,7 +217,7 @@ describe('late, duplicate and concurrent messages never undo a newer truth', () 
       await authorizeWithLink('seller-1', 'acc-1', 365);
       h.clock.advance(HOUR);
       h.world.setShops('seller-1', []);
-      h.world.setShops('seller-3', [shop(X)]);
+      h.world.setShops('seller-3', [authorizedShop(X)]);
       await authorizeWithLink('seller-3', 'acc-3', 365);
 
       expect((await getShopCredentials(X, h.deps, CREDENTIALS)).openId).toBe('seller-3');
@@ -234,7 +226,7 @@ describe('late, duplicate and concurrent messages never undo a newer truth', () 
 
       h.clock.advance(HOUR);
       h.world.setShops('seller-3', []);
-      h.world.setShops('seller-1', [shop(X)]);
+      h.world.setShops('seller-1', [authorizedShop(X)]);
       await authorizeWithLink('seller-1', 'acc-1', 365);
       expect((await getShopCredentials(X, h.deps, CREDENTIALS)).openId).toBe('seller-1');
 
@@ -249,7 +241,7 @@ describe('late, duplicate and concurrent messages never undo a newer truth', () 
       h.world.cancel('seller-1');
       const formerSellers = webhookOf(6, X, h.clock.now());
       h.clock.advance(HOUR);
-      h.world.setShops('seller-3', [shop(X)]);
+      h.world.setShops('seller-3', [authorizedShop(X)]);
       await authorizeWithLink('seller-3', 'acc-3', 365);
 
       expect(await deliver(formerSellers)).toBe('stale');

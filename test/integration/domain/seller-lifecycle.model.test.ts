@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { createAuthorizationLink } from '../../../lambdas/domain/authorization-links';
 import { completeAuthorization } from '../../../lambdas/domain/authorize-seller';
 import { getShopCredentials } from '../../../lambdas/domain/credentials';
-import type { AuthorizedShop, GrantStatus } from '../../../lambdas/domain/model';
+import type { GrantStatus } from '../../../lambdas/domain/model';
 import { remindEndingAuthorizations } from '../../../lambdas/domain/reminders';
 import { claimInstallation, disconnectSeller } from '../../../lambdas/domain/sellers';
 import { refreshQueuedGrant } from '../../../lambdas/domain/token-refresh';
@@ -11,6 +11,7 @@ import { receiveWebhook } from '../../../lambdas/domain/webhooks';
 import { mapError } from '../../../lambdas/shared/http';
 import { type LocalDynamoDb, startDynalite } from '../../../local/embedded-dynamodb';
 import { createDomainHarness, type DomainHarness, REMINDERS, WEBHOOKS } from '../../support/domain-harness';
+import { authorizedShop } from '../../support/tiktok-world';
 
 /**
  * A model-based test of a seller's whole lifecycle. fast-check draws sequences of what TikTok, sellers, the app and
@@ -37,14 +38,6 @@ const REFRESH = { refreshAheadMs: 2 * DAY, leaseMs: 60_000 };
 const CREDENTIALS = { refreshWithinMs: 5 * 60_000, leaseMs: 30_000, waitMs: 0 };
 const CALLBACK = { ticketTtlMs: TICKET_MS };
 
-const shopOf = (id: string): AuthorizedShop => ({
-  id,
-  name: `Shop ${id}`,
-  region: 'GB',
-  sellerType: 'LOCAL',
-  cipher: `cipher-${id}`,
-  code: `C${id}`,
-});
 /** Shop A starts with seller 1 and may move, once, to seller 3 (a shop authorized again under another open_id). */
 const [A, B, C] = ['7494000000000000001', '7494000000000000002', '7494000000000000003'];
 const SELLERS = ['seller-1', 'seller-2', 'seller-3'] as const;
@@ -322,7 +315,7 @@ class MoveShopToSeller3 extends Authorize {
     m.sellers['seller-1'].holds = [];
     m.sellers['seller-3'].holds = [A];
     r.h.world.setShops('seller-1', []);
-    r.h.world.setShops('seller-3', [shopOf(A)]);
+    r.h.world.setShops('seller-3', [authorizedShop(A)]);
     await super.act(m, r);
   }
   override toString(): string {
@@ -590,7 +583,7 @@ describe('a seller’s lifecycle against a reference model (fast-check commands,
         fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: 60, size: 'large' }), async (commands) => {
           const h = await createDomainHarness(
             dynamo,
-            SELLERS.map((openId) => ({ openId, name: openId, shops: INITIAL_SHOPS[openId].map(shopOf) })),
+            SELLERS.map((openId) => ({ openId, name: openId, shops: INITIAL_SHOPS[openId].map(authorizedShop) })),
             start,
           );
           const model: Model = {
