@@ -65,7 +65,13 @@ export class SellerJourney extends Construct {
         }),
       },
     });
-    grantTableActions(callback.function, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
+    // The shop index: a shop listed here that another seller held before has its old copy revoked.
+    grantTableActions(
+      callback.function,
+      table,
+      ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      [SHOP_ID_INDEX.indexName],
+    );
     grantSealing(callback.function, sealingKey);
     appSecret.grantRead(callback.function);
     eventBus.grantPutEventsTo(callback.function);
@@ -78,7 +84,7 @@ export class SellerJourney extends Construct {
     grantTableActions(
       sellerApi.function,
       table,
-      ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
       [STATUS_INDEX.indexName],
     );
     eventBus.grantPutEventsTo(sellerApi.function);

@@ -53,12 +53,8 @@ export class TikTokWebhooks extends Construct {
       },
     });
     const fn = this.function.function;
-    grantTableActions(
-      fn,
-      table,
-      ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
-      [SHOP_ID_INDEX.indexName],
-    );
+    // No BatchWriteItem: its deletes would escape the receipts-only condition below.
+    grantTableActions(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query'], [SHOP_ID_INDEX.indexName]);
     grantDeleteWithKeyPrefix(fn, table, 'WEBHOOK#');
     appSecret.grantRead(fn);
     eventBus.grantPutEventsTo(fn);

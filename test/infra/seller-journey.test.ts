@@ -61,6 +61,8 @@ describe('the seller journey on AWS', () => {
       expect(actionsOf(statements)).toEqual(
         expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']),
       );
+      const dynamo = statements.find((statement) => actionsOf([statement]).includes('dynamodb:Query'));
+      expect(JSON.stringify(dynamo?.Resource)).toContain('/index/ByShopId');
     });
 
     it('binds sealing to data keys whose context names a seller and the app', () => {
@@ -79,6 +81,7 @@ describe('the seller journey on AWS', () => {
 
       expect(kmsOn(statements, 'TokenSealing')).toEqual([]);
       expect(actionsOf(statements).filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
+      expect(actionsOf(statements)).not.toContain('dynamodb:BatchWriteItem');
     });
 
     it('lets only the credentials function open tokens, and query only the shop index', () => {
@@ -97,6 +100,8 @@ describe('the seller journey on AWS', () => {
       expect(actionsOf(statements)).toEqual(
         expect.arrayContaining(['secretsmanager:GetSecretValue', 'events:PutEvents']),
       );
+      // BatchWriteItem deletes too, and IAM cannot hold it to the receipts' keys.
+      expect(actionsOf(statements)).not.toContain('dynamodb:BatchWriteItem');
       const deletes = statements.filter((statement) => actionsOf([statement]).includes('dynamodb:DeleteItem'));
       expect(deletes).toEqual([
         expect.objectContaining({
