@@ -2,7 +2,7 @@
  * The ports: what the domain needs from the world. Adapters in `adapters/` implement them for AWS and for the
  * local mode; tests hand in the local ones or real local services.
  */
-import type { LifecycleEvent } from './domain/events';
+import type { OutgoingEvent } from './domain/events';
 import type {
   AppKeyAndSecret,
   AuthorizationState,
@@ -51,7 +51,7 @@ export interface TokenSealer {
 
 /** Publishes lifecycle events to the app's other services. */
 export interface EventPublisher {
-  publish(events: readonly LifecycleEvent[]): Promise<void>;
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
 
 export interface Clock {
@@ -138,4 +138,6 @@ export interface GrantStore {
   listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>>;
   /** Active grants whose authorization ends before `before`. */
   listAuthorizationsEndingBefore(before: Date, cursor?: string): Promise<Page<GrantRef>>;
+  /** Grants with outbox entries written before `before`, oldest first within each page. */
+  listPendingEvents(before: Date, cursor?: string): Promise<Page<GrantRef>>;
 }

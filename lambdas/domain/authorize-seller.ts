@@ -1,5 +1,4 @@
 import type { Dependencies } from './dependencies';
-import { publishAfterCommit } from './dependencies';
 import {
   AuthorizationDeniedError,
   GrantAlreadyExistsError,
@@ -8,6 +7,7 @@ import {
 } from './errors';
 import { updateGrantWithRetry } from './grant-updates';
 import { type Grant, type TokenSet, USER_TYPE_SELLER } from './model';
+import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
 import { reconcileShops, summarizeShops } from './shops';
 
 export interface CallbackInput {
@@ -48,7 +48,8 @@ export type CallbackOutcome =
  *    seller, its reminders cleared), both stamped with this authorization's time so that older messages cannot
  *    undo it; a shop that another seller account listed before has moved here, and their copy is revoked;
  * 6. with a state, the grant is bound to the state's account and `Seller Authorized` is published; without one
- *    (App Store installs, development shops) a one-time install ticket is issued for the app to claim.
+ *    (App Store installs, development shops) a one-time install ticket is issued for the app to claim. The event is
+ *    written with the grant (the outbox) and delivered after.
  */
 export async function completeAuthorization(
   input: CallbackInput,
@@ -79,44 +80,53 @@ export async function completeAuthorization(
   await deps.store.putShops(shops);
   await revokeCopiesElsewhere(tokens.openId, authorizedShops, now, deps);
 
-  const authorized = (existing?: Grant): Grant => ({
-    openId: tokens.openId,
-    sellerName: tokens.sellerName,
-    baseRegion: tokens.sellerBaseRegion,
-    userType: tokens.userType,
-    scopes: tokens.grantedScopes,
-    accountId: binding?.accountId ?? existing?.accountId,
-    status: 'ACTIVE',
-    accessToken,
-    refreshToken,
-    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-    authorizationExpiresAt: tokens.refreshTokenExpiresAt,
-    authorizedAt: now,
-    version: existing?.version ?? 0,
-    refreshFailures: 0,
-    remindersSent: [],
-  });
-  const { grant, reauthorization, previousAccountId } = await saveGrant(tokens, authorized, deps);
   const summary = summarizeShops(shops);
   const occurredAt = now.toISOString();
+  const eventId = deps.secrets.oneTimeValue();
+  // The event goes into the same write as the grant it describes (the outbox), whatever that write finds.
+  const authorized = (existing?: Grant): Grant => {
+    const grant: Grant = {
+      openId: tokens.openId,
+      sellerName: tokens.sellerName,
+      baseRegion: tokens.sellerBaseRegion,
+      userType: tokens.userType,
+      scopes: tokens.grantedScopes,
+      accountId: binding?.accountId ?? existing?.accountId,
+      status: 'ACTIVE',
+      accessToken,
+      refreshToken,
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+      authorizationExpiresAt: tokens.refreshTokenExpiresAt,
+      authorizedAt: now,
+      version: existing?.version ?? 0,
+      refreshFailures: 0,
+      remindersSent: [],
+      outbox: existing?.outbox ?? [],
+    };
+    const base = { eventId, openId: tokens.openId, occurredAt, sellerName: tokens.sellerName, shops: summary };
+    const previousAccountId = existing?.accountId;
+    return withOutbox(
+      grant,
+      binding
+        ? eventEntry(
+            'Seller Authorized',
+            {
+              ...base,
+              accountId: binding.accountId,
+              ...(previousAccountId && previousAccountId !== binding.accountId ? { previousAccountId } : {}),
+              scopes: tokens.grantedScopes,
+              authorizationExpiresAt: tokens.refreshTokenExpiresAt.toISOString(),
+              reauthorization: existing !== undefined,
+            },
+            now,
+          )
+        : eventEntry('Installation Pending Claim', base, now),
+    );
+  };
+  const { grant, reauthorization } = await saveGrant(tokens, authorized, deps);
 
   if (binding) {
-    await publishAfterCommit(deps, [
-      {
-        type: 'Seller Authorized',
-        detail: {
-          openId: grant.openId,
-          occurredAt,
-          accountId: binding.accountId,
-          ...(previousAccountId && previousAccountId !== binding.accountId ? { previousAccountId } : {}),
-          sellerName: grant.sellerName,
-          shops: summary,
-          scopes: grant.scopes,
-          authorizationExpiresAt: grant.authorizationExpiresAt.toISOString(),
-          reauthorization,
-        },
-      },
-    ]);
+    await deliverAfterCommit(deps, grant, [eventId]);
     return {
       kind: 'authorized',
       openId: grant.openId,
@@ -133,12 +143,7 @@ export async function completeAuthorization(
     authorizedAt: grant.authorizedAt,
     expiresAt: ticketExpiresAt,
   });
-  await publishAfterCommit(deps, [
-    {
-      type: 'Installation Pending Claim',
-      detail: { openId: grant.openId, occurredAt, sellerName: grant.sellerName, shops: summary },
-    },
-  ]);
+  await deliverAfterCommit(deps, grant, [eventId]);
   return { kind: 'pending-claim', openId: grant.openId, ticket, ticketExpiresAt };
 }
 
@@ -166,7 +171,7 @@ async function saveGrant(
   tokens: TokenSet,
   authorized: (existing?: Grant) => Grant,
   deps: Pick<Dependencies, 'store'>,
-): Promise<{ grant: Grant; reauthorization: boolean; previousAccountId?: string }> {
+): Promise<{ grant: Grant; reauthorization: boolean }> {
   const existing = await deps.store.getGrant(tokens.openId);
   if (!existing) {
     try {
@@ -177,11 +182,7 @@ async function saveGrant(
       if (!(error instanceof GrantAlreadyExistsError)) throw error;
     }
   }
-  let previousAccountId: string | undefined;
-  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => {
-    previousAccountId = current?.accountId;
-    return authorized(current);
-  });
+  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => authorized(current));
   if (!grant) throw new Error(`the grant of seller ${tokens.openId} vanished while it was being written`);
-  return { grant, reauthorization: true, previousAccountId };
+  return { grant, reauthorization: true };
 }

@@ -89,6 +89,17 @@ export class UnsealError extends Error {
   }
 }
 
+/** TikTok's new tokens could not be sealed and stored: if the refresh token rotated, the seller must authorize again. */
+export class NewTokensNotStoredError extends Error {
+  constructor(
+    readonly openId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`new tokens of seller ${openId} could not be stored`, options);
+    this.name = 'NewTokensNotStoredError';
+  }
+}
+
 /** Events could not be delivered to the bus. */
 export class EventPublishError extends Error {
   constructor(

@@ -5,11 +5,13 @@
 
 export const EVENT_SOURCE = 'tiktok-shop-auth';
 
-interface DetailBase {
+type DetailBase = {
+  /** Stable across every delivery of the same event: consumers deduplicate on it (delivery is at least once). */
+  readonly eventId: string;
   readonly openId: string;
   /** ISO 8601. */
   readonly occurredAt: string;
-}
+};
 
 export interface ShopSummary {
   readonly id: string;
@@ -52,6 +54,7 @@ export interface EventDetails {
   'Seller Deauthorized': DetailBase & { readonly shopId: string; readonly grantRevoked: boolean };
   'Seller Disconnected': DetailBase & { readonly accountId?: string };
   'TikTok Shop Webhook': {
+    readonly eventId: string;
     readonly openId?: string;
     readonly occurredAt: string;
     readonly type: number;
@@ -64,6 +67,30 @@ export interface EventDetails {
 }
 
 export type LifecycleEventType = keyof EventDetails;
+
+export const LIFECYCLE_EVENT_TYPES = [
+  'Seller Authorized',
+  'Installation Pending Claim',
+  'Installation Claimed',
+  'Tokens Refreshed',
+  'Token Refresh Failed',
+  'Reauthorization Required',
+  'Authorization Expiring',
+  'Seller Deauthorized',
+  'Seller Disconnected',
+  'TikTok Shop Webhook',
+] as const satisfies readonly LifecycleEventType[];
+/** Fails to compile when an event type is missing from the list above. */
+const everyTypeListed: Exclude<LifecycleEventType, (typeof LIFECYCLE_EVENT_TYPES)[number]> extends never
+  ? true
+  : false = true;
+void everyTypeListed;
+
+/** An event as it is sent and as it is kept until it is: its type, and a detail of that type's shape. */
+export interface OutgoingEvent {
+  readonly type: LifecycleEventType;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
 
 /** One event, typed by its detail-type. */
 export type LifecycleEvent = {

@@ -11,6 +11,25 @@ export function revoked(grant: Grant): Grant {
 const ATTEMPTS = 5;
 
 /**
+ * `change` applied to a grant already read, written conditionally on its version; when another writer got there
+ * first, the same through {@link updateGrantWithRetry}. Saves the read when nobody wrote since.
+ */
+export async function updateGrantFrom(
+  deps: Pick<Dependencies, 'store'>,
+  known: Grant,
+  change: (current: Grant | undefined) => Grant | undefined,
+): Promise<Grant | undefined> {
+  const next = change(known);
+  if (!next) return known;
+  try {
+    return await deps.store.updateGrant({ ...next, version: known.version });
+  } catch (error) {
+    if (!(error instanceof StaleGrantError)) throw error;
+    return updateGrantWithRetry(deps, known.openId, change);
+  }
+}
+
+/**
  * Reads the grant, applies `change`, and writes it conditionally on the version read; when another writer got
  * there first, reads again and re-applies. `change` returns undefined to leave the grant as it is.
  */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { OutgoingEvent } from './events';
 
 /**
  * A token sealed by a {@link TokenSealer}: the only form in which tokens are stored. The brand makes it a type
@@ -42,7 +43,23 @@ export interface Grant {
   readonly lastError?: string;
   /** Reminder milestones (days before the end) already sent for the current `authorizationExpiresAt`. */
   readonly remindersSent: readonly number[];
+  /**
+   * Events and messages about this grant's changes, written in the same conditional write as the change and
+   * removed once delivered: the transactional outbox. Whatever is left here is delivered by the recovery sweep.
+   */
+  readonly outbox: readonly OutboxEntry[];
 }
+
+/** Something to deliver at least once: an event for the bus, or a readable message for people (SNS). */
+export type OutboxEntry =
+  | { readonly kind: 'event'; readonly id: string; readonly at: Date; readonly event: OutgoingEvent }
+  | {
+      readonly kind: 'notification';
+      readonly id: string;
+      readonly at: Date;
+      readonly subject: string;
+      readonly message: string;
+    };
 
 /** A grant as first written; the store assigns the version. */
 export type NewGrant = Omit<Grant, 'version' | 'lease'>;

@@ -1,10 +1,10 @@
 import type { SealingContext } from '../ports';
 import type { Dependencies } from './dependencies';
-import { publishAfterCommit } from './dependencies';
 import {
   AccessRevokedError,
   GrantNotFoundError,
   LeaseHeldError,
+  NewTokensNotStoredError,
   ReauthorizationRequiredError,
   StaleGrantError,
   TikTokMissingScopeError,
@@ -12,6 +12,7 @@ import {
 } from './errors';
 import { updateGrantWithRetry } from './grant-updates';
 import type { Grant, TokenSet } from './model';
+import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
 
 export interface RefreshOptions {
   /** Who takes the lease: unique per caller. */
@@ -80,45 +81,84 @@ export async function refreshGrant(
     throw error;
   }
 
-  const [accessToken, refreshToken] = await Promise.all([
-    deps.sealer.seal(tokens.accessToken, context),
-    deps.sealer.seal(tokens.refreshToken, context),
-  ]);
-  const withNewTokens = (base: Grant): Grant => ({
-    ...base,
-    accessToken,
-    refreshToken,
-    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-    authorizationExpiresAt: tokens.refreshTokenExpiresAt,
-    refreshFailures: 0,
-    lastError: undefined,
-    // Milestones already sent stay sent for the same end; a moved end starts them afresh.
-    remindersSent:
-      tokens.refreshTokenExpiresAt.getTime() === base.authorizationExpiresAt.getTime() ? base.remindersSent : [],
-  });
-  let updated: Grant;
-  try {
-    updated = await deps.store.updateGrant(withNewTokens(grant), { releaseLeaseOf: options.holder });
-  } catch (error) {
-    if (!(error instanceof StaleGrantError)) throw error;
-    const kept = await keepNewTokens(grant, withNewTokens, deps);
-    await deps.store.releaseLease(openId, options.holder);
-    if (kept.accessToken !== accessToken) return { grant: kept, refreshed: false };
-    updated = kept;
-  }
+  const stored = await storeNewTokens(grant, tokens, context, deps, options.holder);
+  if (stored.eventId) await deliverAfterCommit(deps, stored.grant, [stored.eventId]);
+  return { grant: stored.grant, refreshed: stored.eventId !== undefined };
+}
 
-  await publishAfterCommit(deps, [
+/** Attempts at sealing and writing new tokens, 0.2 + 0.4 + 0.8 s apart: well inside every function's timeout. */
+const TOKEN_WRITE_ATTEMPTS = 4;
+
+/**
+ * TikTok's answer is stored before anything else happens: the refresh token may have rotated and the old one
+ * stopped working, so new tokens that are not stored may cost the seller a new authorization. Sealing and the
+ * write are tried again with backoff while the lease is ours; if they still fail, that is said as an error for
+ * the alarm. The `Tokens Refreshed` event is written with the tokens; `eventId` is absent when a newer
+ * authorization or a revocation kept what it had.
+ */
+async function storeNewTokens(
+  grant: Grant,
+  tokens: TokenSet,
+  context: SealingContext,
+  deps: Dependencies,
+  holder: string,
+): Promise<{ grant: Grant; eventId?: string }> {
+  const now = deps.clock.now();
+  const eventId = deps.secrets.oneTimeValue();
+  const event = eventEntry(
+    'Tokens Refreshed',
     {
-      type: 'Tokens Refreshed',
-      detail: {
-        openId,
-        occurredAt: deps.clock.now().toISOString(),
-        accessTokenExpiresAt: updated.accessTokenExpiresAt.toISOString(),
-        authorizationExpiresAt: updated.authorizationExpiresAt.toISOString(),
-      },
+      eventId,
+      openId: grant.openId,
+      occurredAt: now.toISOString(),
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt.toISOString(),
+      authorizationExpiresAt: tokens.refreshTokenExpiresAt.toISOString(),
     },
-  ]);
-  return { grant: updated, refreshed: true };
+    now,
+  );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [accessToken, refreshToken] = await Promise.all([
+        deps.sealer.seal(tokens.accessToken, context),
+        deps.sealer.seal(tokens.refreshToken, context),
+      ]);
+      const withNewTokens = (base: Grant): Grant =>
+        withOutbox(
+          {
+            ...base,
+            accessToken,
+            refreshToken,
+            accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+            authorizationExpiresAt: tokens.refreshTokenExpiresAt,
+            refreshFailures: 0,
+            lastError: undefined,
+            // Milestones already sent stay sent for the same end; a moved end starts them afresh.
+            remindersSent:
+              tokens.refreshTokenExpiresAt.getTime() === base.authorizationExpiresAt.getTime()
+                ? base.remindersSent
+                : [],
+          },
+          event,
+        );
+      try {
+        return { grant: await deps.store.updateGrant(withNewTokens(grant), { releaseLeaseOf: holder }), eventId };
+      } catch (error) {
+        if (!(error instanceof StaleGrantError)) throw error;
+        const kept = await keepNewTokens(grant, withNewTokens, deps);
+        await deps.store.releaseLease(grant.openId, holder);
+        return kept.accessToken === accessToken ? { grant: kept, eventId } : { grant: kept };
+      }
+    } catch (error) {
+      if (attempt >= TOKEN_WRITE_ATTEMPTS) {
+        deps.log.error('new tokens from TikTok could not be stored: the seller may have to authorize again', {
+          openId: grant.openId,
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+        throw new NewTokensNotStoredError(grant.openId, { cause: error });
+      }
+      await deps.clock.sleep(100 * 2 ** attempt);
+    }
+  }
 }
 
 /**
@@ -176,48 +216,60 @@ async function requireReauthorization(
   holder: string,
   cause?: unknown,
 ): Promise<ReauthorizationRequiredError> {
+  const now = deps.clock.now();
+  const eventId = deps.secrets.oneTimeValue();
+  const event = eventEntry(
+    'Reauthorization Required',
+    { eventId, openId: grant.openId, occurredAt: now.toISOString(), accountId: grant.accountId, reason },
+    now,
+  );
+  await updateReleasingLease(
+    withOutbox({ ...grant, status: 'REAUTH_REQUIRED', lastError: reason }, event),
+    eventId,
+    deps,
+    holder,
+  );
+  return new ReauthorizationRequiredError(grant.openId, reason, { cause });
+}
+
+/**
+ * Writes the leased grant with its event and gives the lease back; when another write moved the grant on meanwhile,
+ * that write's facts are newer: nothing is written, the lease is given back, and no event goes out.
+ */
+async function updateReleasingLease(next: Grant, eventId: string, deps: Dependencies, holder: string): Promise<void> {
+  let written: Grant;
   try {
-    await deps.store.updateGrant(
-      { ...grant, status: 'REAUTH_REQUIRED', lastError: reason },
-      { releaseLeaseOf: holder },
-    );
+    written = await deps.store.updateGrant(next, { releaseLeaseOf: holder });
   } catch (error) {
     if (!(error instanceof StaleGrantError)) throw error;
-    await deps.store.releaseLease(grant.openId, holder);
-    return new ReauthorizationRequiredError(grant.openId, reason, { cause });
+    await deps.store.releaseLease(next.openId, holder);
+    return;
   }
-  await publishAfterCommit(deps, [
-    {
-      type: 'Reauthorization Required',
-      detail: { openId: grant.openId, occurredAt: deps.clock.now().toISOString(), accountId: grant.accountId, reason },
-    },
-  ]);
-  return new ReauthorizationRequiredError(grant.openId, reason, { cause });
+  await deliverAfterCommit(deps, written, [eventId]);
 }
 
 async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, holder: string): Promise<void> {
   const reason = error instanceof Error ? error.message : 'unknown failure';
   const failures = grant.refreshFailures + 1;
-  try {
-    await deps.store.updateGrant(
-      { ...grant, refreshFailures: failures, lastError: reason },
-      { releaseLeaseOf: holder },
-    );
-  } catch (writeError) {
-    if (!(writeError instanceof StaleGrantError)) throw writeError;
-    await deps.store.releaseLease(grant.openId, holder);
-  }
-  await publishAfterCommit(deps, [
+  const now = deps.clock.now();
+  const eventId = deps.secrets.oneTimeValue();
+  const event = eventEntry(
+    'Token Refresh Failed',
     {
-      type: 'Token Refresh Failed',
-      detail: {
-        openId: grant.openId,
-        occurredAt: deps.clock.now().toISOString(),
-        reason,
-        failures,
-        // A missing permission does not go away by retrying; anything else might.
-        retrying: !(error instanceof TikTokMissingScopeError),
-      },
+      eventId,
+      openId: grant.openId,
+      occurredAt: now.toISOString(),
+      reason,
+      failures,
+      // A missing permission does not go away by retrying; anything else might.
+      retrying: !(error instanceof TikTokMissingScopeError),
     },
-  ]);
+    now,
+  );
+  await updateReleasingLease(
+    withOutbox({ ...grant, refreshFailures: failures, lastError: reason }, event),
+    eventId,
+    deps,
+    holder,
+  );
 }

@@ -1,8 +1,8 @@
 import { authorizeUrl, createAuthorizationLink, type LinkSettings } from './authorization-links';
 import type { Dependencies } from './dependencies';
-import { publishAfterCommit } from './dependencies';
-import { updateGrantWithRetry } from './grant-updates';
+import { updateGrantFrom } from './grant-updates';
 import type { Grant } from './model';
+import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
 import { summarizeShops } from './shops';
 
 const DAY = 86_400_000;
@@ -33,11 +33,13 @@ export function dueMilestone(grant: Grant, now: Date, milestones: readonly numbe
 
 /**
  * Reminds the seller that their authorization ends soon, once per milestone and end:
- * 1. the milestone is recorded on the grant first, conditionally on its version, so two reminders racing (the
- *    daily job and TikTok's type 7 webhook) send it once; every milestone reached is recorded with it;
+ * 1. the grant is read, and nothing happens unless a milestone is due;
  * 2. a fresh authorization link, its state bound to the seller and their account and valid until the authorization
  *    ends (a seller reads a reminder days later), or a plain link for a seller no account has claimed;
- * 3. `Authorization Expiring`.
+ * 3. the milestone (and every milestone reached with it) is recorded on the grant together with the reminder, for
+ *    machines (`Authorization Expiring`) and for people, in one conditional write: two reminders racing (the daily
+ *    job and TikTok's type 7 webhook) record it once, and a recorded reminder is delivered at least once (the
+ *    outbox). Its id is the same for the same seller, end and milestone.
  * Returns the milestone sent, if one was.
  */
 export type ReminderDependencies = Pick<Dependencies, 'store' | 'clock' | 'secrets' | 'events' | 'log' | 'notifier'>;
@@ -48,52 +50,67 @@ export async function remindIfDue(
   settings: ReminderSettings,
 ): Promise<number | undefined> {
   const now = deps.clock.now();
-  let sent: number | undefined;
-  const grant = await updateGrantWithRetry(deps, openId, (current) => {
-    sent = current ? dueMilestone(current, now, settings.milestones) : undefined;
-    if (!current || sent === undefined) return undefined;
-    const left = daysLeft(current.authorizationExpiresAt, now);
-    const reached = settings.milestones.filter((milestone) => left <= milestone);
-    return { ...current, remindersSent: [...new Set([...current.remindersSent, ...reached])].sort((a, b) => b - a) };
-  });
-  if (!grant || sent === undefined) return undefined;
+  const seen = await deps.store.getGrant(openId);
+  if (!seen || dueMilestone(seen, now, settings.milestones) === undefined) return undefined;
 
-  const reauthorizeUrl = grant.accountId
+  const reauthorizeUrl = seen.accountId
     ? (
-        await createAuthorizationLink({ accountId: grant.accountId, openId }, deps, settings.link, {
-          expiresAt: grant.authorizationExpiresAt,
+        await createAuthorizationLink({ accountId: seen.accountId, openId }, deps, settings.link, {
+          expiresAt: seen.authorizationExpiresAt,
         })
       ).url
     : authorizeUrl(settings.link);
   const shops = summarizeShops(await deps.store.listShops(openId));
-  const left = daysLeft(grant.authorizationExpiresAt, now);
-  await publishAfterCommit(deps, [
-    {
-      type: 'Authorization Expiring',
-      detail: {
-        openId,
-        occurredAt: now.toISOString(),
-        accountId: grant.accountId,
-        expiresAt: grant.authorizationExpiresAt.toISOString(),
-        daysLeft: left,
-        milestone: sent,
-        shops,
-        reauthorizeUrl,
-      },
-    },
-  ]);
-  await notifyPeople(deps, grant, left, shops, reauthorizeUrl);
-  return sent;
+
+  let sent: { milestone: number; ids: string[] } | undefined;
+  const grant = await updateGrantFrom(deps, seen, (current) => {
+    const milestone = current && dueMilestone(current, now, settings.milestones);
+    sent = undefined;
+    // The link was made for the end and the account read above; if either moved, the next run reminds afresh.
+    if (!current || milestone === undefined) return undefined;
+    if (current.authorizationExpiresAt.getTime() !== seen.authorizationExpiresAt.getTime()) return undefined;
+    if (current.accountId !== seen.accountId) return undefined;
+    const left = daysLeft(current.authorizationExpiresAt, now);
+    const reached = settings.milestones.filter((each) => left <= each);
+    const eventId = `reminder:${openId}:${current.authorizationExpiresAt.getTime()}:${milestone}`;
+    const forPeople = reminderForPeople(current, left, shops, reauthorizeUrl);
+    sent = { milestone, ids: [eventId, `${eventId}:people`] };
+    return withOutbox(
+      { ...current, remindersSent: [...new Set([...current.remindersSent, ...reached])].sort((a, b) => b - a) },
+      eventEntry(
+        'Authorization Expiring',
+        {
+          eventId,
+          openId,
+          occurredAt: now.toISOString(),
+          accountId: current.accountId,
+          expiresAt: current.authorizationExpiresAt.toISOString(),
+          daysLeft: left,
+          milestone,
+          shops,
+          reauthorizeUrl,
+        },
+        now,
+      ),
+      ...(deps.notifier ? [{ kind: 'notification' as const, id: `${eventId}:people`, at: now, ...forPeople }] : []),
+    );
+  });
+  if (!grant || !sent) return undefined;
+  await deliverAfterCommit(deps, grant, sent.ids);
+  return sent.milestone;
 }
 
 export interface ReminderSweepSummary {
   readonly found: number;
   readonly reminded: number;
+  /** Sellers whose reminder failed this run; the next run tries them again. */
+  readonly failed: number;
 }
 
 /**
  * The daily reminder sweep (design flow 7): the authorizations ending within the furthest milestone, from their
- * index, each reminded if a milestone is due. What it reads grows with the authorizations ending soon.
+ * index, each reminded if a milestone is due. What it reads grows with the authorizations ending soon. Each seller
+ * is on their own: one that fails is counted and logged, and the others go on.
  */
 export async function remindEndingAuthorizations(
   deps: ReminderDependencies,
@@ -103,29 +120,37 @@ export async function remindEndingAuthorizations(
   const horizon = new Date(deps.clock.now().getTime() + (Math.max(0, ...settings.milestones) + 1) * DAY);
   let found = 0;
   let reminded = 0;
+  let failed = 0;
   let cursor: string | undefined;
   do {
     const page = await deps.store.listAuthorizationsEndingBefore(horizon, cursor);
     found += page.items.length;
     for (const ref of page.items) {
-      if ((await remindIfDue(ref.openId, deps, settings)) !== undefined) reminded++;
+      try {
+        if ((await remindIfDue(ref.openId, deps, settings)) !== undefined) reminded++;
+      } catch (error) {
+        failed++;
+        deps.log.error('a seller could not be reminded; the next run tries again', {
+          openId: ref.openId,
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+      }
     }
     cursor = page.cursor;
   } while (cursor);
-  return { found, reminded };
+  return { found, reminded, failed };
 }
 
 /** The same reminder, readable, for the app's team (an SNS topic with e-mail subscriptions on AWS). */
-async function notifyPeople(
-  deps: ReminderDependencies,
+function reminderForPeople(
   grant: Grant,
   left: number,
   shops: readonly { name: string; region: string }[],
   reauthorizeUrl: string,
-): Promise<void> {
-  if (!deps.notifier) return;
+): { subject: string; message: string } {
   const days = left === 1 ? '1 day' : `${left} days`;
-  const subject = `TikTok Shop authorization ends in ${days}: ${grant.sellerName}`.slice(0, 100);
+  // SNS takes subjects of fewer than 100 characters.
+  const subject = `TikTok Shop authorization ends in ${days}: ${grant.sellerName}`.slice(0, 99);
   const message = [
     `The TikTok Shop authorization of ${grant.sellerName} (open id ${grant.openId}${grant.accountId ? `, account ${grant.accountId}` : ''}) ends on ${grant.authorizationExpiresAt.toISOString()}, in ${days}.`,
     `Shops: ${shops.length ? shops.map((shop) => `${shop.name} (${shop.region})`).join(', ') : 'none active'}.`,
@@ -135,12 +160,5 @@ async function notifyPeople(
     '',
     'Until the end the app keeps working; after it, the app cannot act for this seller until they authorize again.',
   ].join('\n');
-  try {
-    await deps.notifier.notify(subject, message);
-  } catch (error) {
-    deps.log.error('the reminder for people was not sent', {
-      openId: grant.openId,
-      error: error instanceof Error ? error.message : 'unknown',
-    });
-  }
+  return { subject, message };
 }

@@ -1,5 +1,4 @@
 import type { Dependencies } from './dependencies';
-import { publishAfterCommit } from './dependencies';
 import {
   type ClaimRefusal,
   GrantNotFoundError,
@@ -8,6 +7,10 @@ import {
 } from './errors';
 import { revoked, updateGrantWithRetry } from './grant-updates';
 import type { Grant, GrantStatus, GrantSummary, Page, Shop } from './model';
+import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
+
+/** What changing a seller needs: the store, and the outbox's bus. */
+export type SellerDependencies = Pick<Dependencies, 'store' | 'clock' | 'events' | 'log' | 'secrets' | 'notifier'>;
 
 /** A seller as the app's services see it: never a token. */
 export interface SellerView {
@@ -72,17 +75,31 @@ export async function describeSeller(openId: string, deps: Pick<Dependencies, 's
  */
 export async function claimInstallation(
   request: { ticket: string; accountId: string },
-  deps: Pick<Dependencies, 'store' | 'clock' | 'events' | 'log'>,
+  deps: SellerDependencies,
 ): Promise<{ openId: string; shops: ShopView[] }> {
-  const ticket = await deps.store.consumeTicket(request.ticket, deps.clock.now());
+  const now = deps.clock.now();
+  const ticket = await deps.store.consumeTicket(request.ticket, now);
   const { openId } = ticket;
+  const eventId = deps.secrets.oneTimeValue();
   let refusal: ClaimRefusal | undefined;
-  let previousAccountId: string | undefined;
   const grant = await updateGrantWithRetry(deps, openId, (current) => {
     refusal = current && claimRefusal(current, ticket.authorizedAt);
-    if (!current || refusal || current.accountId === request.accountId) return undefined;
-    previousAccountId = current.accountId;
-    return { ...current, accountId: request.accountId };
+    if (!current || refusal) return undefined;
+    const previousAccountId = current.accountId !== request.accountId ? current.accountId : undefined;
+    return withOutbox(
+      { ...current, accountId: request.accountId },
+      eventEntry(
+        'Installation Claimed',
+        {
+          eventId,
+          openId,
+          occurredAt: now.toISOString(),
+          accountId: request.accountId,
+          ...(previousAccountId ? { previousAccountId } : {}),
+        },
+        now,
+      ),
+    );
   });
   // A ticket outliving its grant means the seller disconnected meanwhile: the claim has nothing to bind.
   if (!grant) throw new OneTimeValueRejectedError('ticket', 'unknown');
@@ -90,18 +107,8 @@ export async function claimInstallation(
     deps.log.info('install ticket refused: the installation it was issued for is over', { openId, refusal });
     throw new InstallationNotClaimableError(openId, refusal);
   }
+  await deliverAfterCommit(deps, grant, [eventId]);
   const shops = await deps.store.listShops(openId);
-  await publishAfterCommit(deps, [
-    {
-      type: 'Installation Claimed',
-      detail: {
-        openId,
-        occurredAt: deps.clock.now().toISOString(),
-        accountId: request.accountId,
-        ...(previousAccountId ? { previousAccountId } : {}),
-      },
-    },
-  ]);
   return { openId, shops: shops.map(shopView) };
 }
 
@@ -116,27 +123,20 @@ function claimRefusal(grant: Grant, ticketAuthorizedAt: Date | undefined): Claim
  * `Seller Disconnected` is published. Disconnecting twice is harmless. Only shops of the authorization revoked
  * here, or older, are revoked: a re-authorization landing meanwhile keeps the shops it listed, with its grant.
  */
-export async function disconnectSeller(
-  openId: string,
-  deps: Pick<Dependencies, 'store' | 'clock' | 'events' | 'log'>,
-): Promise<void> {
+export async function disconnectSeller(openId: string, deps: SellerDependencies): Promise<void> {
+  const now = deps.clock.now();
+  const eventId = deps.secrets.oneTimeValue();
   let wasActive = false;
   const grant = await updateGrantWithRetry(deps, openId, (current) => {
     if (!current) return undefined;
     wasActive = current.status !== 'REVOKED';
-    return revoked(current);
+    const detail = { eventId, openId, occurredAt: now.toISOString(), accountId: current.accountId };
+    return wasActive ? withOutbox(revoked(current), eventEntry('Seller Disconnected', detail, now)) : revoked(current);
   });
   if (!grant) throw new GrantNotFoundError(openId);
   const shops = await deps.store.listShops(openId);
   for (const shop of shops) {
     if (shop.status === 'ACTIVE') await deps.store.revokeShop(openId, shop.shopId, grant.authorizedAt);
   }
-  if (wasActive) {
-    await publishAfterCommit(deps, [
-      {
-        type: 'Seller Disconnected',
-        detail: { openId, occurredAt: deps.clock.now().toISOString(), accountId: grant.accountId },
-      },
-    ]);
-  }
+  if (wasActive) await deliverAfterCommit(deps, grant, [eventId]);
 }

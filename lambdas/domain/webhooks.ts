@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import type { WebhookReceipts } from '../ports';
 import type { Dependencies } from './dependencies';
-import type { LifecycleEvent } from './events';
+import type { EventDetails } from './events';
 import { revoked, updateGrantWithRetry } from './grant-updates';
-import type { Shop } from './model';
+import type { Grant, Shop } from './model';
+import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
 import { type ReminderSettings, remindIfDue } from './reminders';
 
 /** TikTok's webhook types (protocol section 7); unknown numbers are accepted all the same. */
@@ -94,9 +95,8 @@ export async function receiveWebhook(
   if (claim === 'in-progress') return 'in-progress';
   try {
     const shop = webhook.shop_id ? await deps.store.findShop(webhook.shop_id) : undefined;
-    const events: LifecycleEvent[] = [];
-    let applied: LifecycleEvent[] | 'stale' = [];
-    if (webhook.type === SELLER_DEAUTHORIZATION && shop) applied = await deauthorize(shop, webhook, deps);
+    let applied: Written | 'stale' | undefined;
+    if (webhook.type === SELLER_DEAUTHORIZATION && shop) applied = await deauthorize(shop, webhook, deliveryId, deps);
     if (webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION && shop)
       applied = await recordUpcomingExpiration(shop, webhook, deps, settings);
     if (applied === 'stale') {
@@ -109,22 +109,21 @@ export async function receiveWebhook(
       await deps.receipts.complete(deliveryId, new Date(now.getTime() + settings.keepReceiptsMs));
       return 'stale';
     }
-    events.push(...applied);
-    events.push({
-      type: 'TikTok Shop Webhook',
-      detail: {
-        occurredAt: now.toISOString(),
-        type: webhook.type,
-        typeName: WEBHOOK_TYPE_NAMES[webhook.type],
-        shopId: webhook.shop_id,
-        openId: shop?.openId,
-        notificationId: webhook.tts_notification_id,
-        timestamp: webhook.timestamp,
-        data: webhook.data,
-      },
-    });
-    // Unlike elsewhere, a bus failure here fails the delivery: forwarding is the point, and TikTok will retry.
-    await deps.events.publish(events);
+    if (applied) await deliverAfterCommit(deps, applied.grant, applied.eventIds);
+    const forwarded: EventDetails['TikTok Shop Webhook'] = {
+      eventId: `webhook:${deliveryId}`,
+      occurredAt: now.toISOString(),
+      type: webhook.type,
+      typeName: WEBHOOK_TYPE_NAMES[webhook.type],
+      shopId: webhook.shop_id,
+      openId: shop?.openId,
+      notificationId: webhook.tts_notification_id,
+      timestamp: webhook.timestamp,
+      data: webhook.data,
+    };
+    // Forwarding is not kept in the outbox: TikTok is its outbox. A bus failure fails the delivery, TikTok retries
+    // it, and the retry forwards it with the same event id.
+    await deps.events.publish([{ type: 'TikTok Shop Webhook', detail: forwarded }]);
     await deps.receipts.complete(deliveryId, new Date(now.getTime() + settings.keepReceiptsMs));
     return 'processed';
   } catch (error) {
@@ -142,30 +141,38 @@ export async function receiveWebhook(
 async function deauthorize(
   shop: Shop,
   webhook: Webhook,
+  deliveryId: string,
   deps: WebhookDependencies,
-): Promise<LifecycleEvent[] | 'stale'> {
+): Promise<Written | 'stale' | undefined> {
   const notAfter = new Date(webhook.timestamp * 1000 + 999);
   if (!(await deps.store.revokeShop(shop.openId, shop.shopId, notAfter))) return 'stale';
   const stillActive = (await deps.store.listShops(shop.openId)).some((other) => other.status === 'ACTIVE');
-  // Read (and, with no active shop left, revoke) the grant even so: an authorization that landed meanwhile makes
-  // the whole message stale, and its event must not follow that authorization's.
+  // The grant is written even when a shop is left: it carries the event (the outbox). An authorization that landed
+  // meanwhile makes the whole message stale, and its event must not follow that authorization's.
+  const now = deps.clock.now();
+  const eventId = `webhook:${deliveryId}:deauthorized`;
   let stale = false;
-  const after = await updateGrantWithRetry(deps, shop.openId, (current) => {
+  const grant = await updateGrantWithRetry(deps, shop.openId, (current) => {
     stale = !!current && current.authorizedAt.getTime() > notAfter.getTime();
-    return current && !stale && !stillActive && current.status !== 'REVOKED' ? revoked(current) : undefined;
+    if (!current || stale) return undefined;
+    const after = !stillActive && current.status !== 'REVOKED' ? revoked(current) : current;
+    const detail = {
+      eventId,
+      openId: shop.openId,
+      shopId: shop.shopId,
+      occurredAt: now.toISOString(),
+      grantRevoked: after.status === 'REVOKED',
+    };
+    return withOutbox(after, eventEntry('Seller Deauthorized', detail, now));
   });
   if (stale) return 'stale';
-  return [
-    {
-      type: 'Seller Deauthorized',
-      detail: {
-        openId: shop.openId,
-        shopId: shop.shopId,
-        occurredAt: deps.clock.now().toISOString(),
-        grantRevoked: after?.status === 'REVOKED',
-      },
-    },
-  ];
+  return grant ? { grant, eventIds: [eventId] } : undefined;
+}
+
+/** A grant as just written, and the outbox entries of that write to deliver. */
+interface Written {
+  readonly grant: Grant;
+  readonly eventIds: readonly string[];
 }
 
 /**
@@ -180,7 +187,7 @@ async function recordUpcomingExpiration(
   webhook: Webhook,
   deps: WebhookDependencies,
   settings: WebhookSettings,
-): Promise<LifecycleEvent[] | 'stale'> {
+): Promise<'stale' | undefined> {
   const parsed = expirationTime.safeParse(webhook.data.expiration_time);
   if (!parsed.success) deps.log.warn('upcoming expiration without a readable expiration_time', { shopId: shop.shopId });
   let stale = false;
@@ -193,5 +200,5 @@ async function recordUpcomingExpiration(
   });
   if (stale) return 'stale';
   await remindIfDue(shop.openId, deps, settings.reminders);
-  return [];
+  return undefined;
 }

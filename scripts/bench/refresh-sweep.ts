@@ -67,6 +67,7 @@ async function seed(
       authorizedAt: new Date(now - 30 * DAY),
       refreshFailures: 0,
       remindersSent: [],
+      outbox: [],
     }),
     version: 1,
   });

@@ -29,6 +29,7 @@ export function newGrant(overrides: Partial<NewGrant> = {}): NewGrant {
     authorizedAt: T0,
     refreshFailures: 0,
     remindersSent: [],
+    outbox: [],
     ...overrides,
   };
 }

@@ -50,6 +50,7 @@ import {
 import {
   AUTHORIZATION_EXPIRY_INDEX,
   INDEX_SHARDS,
+  PENDING_EVENTS_INDEX,
   REFRESH_DUE_INDEX,
   SHOP_ID_INDEX,
   STATUS_INDEX,
@@ -80,6 +81,7 @@ interface IndexSpec {
 
 const REFRESH_DUE: IndexSpec = { ...REFRESH_DUE_INDEX, shardPrefix: 'DUE#' };
 const AUTHORIZATION_EXPIRY: IndexSpec = { ...AUTHORIZATION_EXPIRY_INDEX, shardPrefix: 'EXP#' };
+const PENDING_EVENTS: IndexSpec = { ...PENDING_EVENTS_INDEX, shardPrefix: 'OUTBOX#' };
 
 export interface DynamoDbGrantStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -328,6 +330,10 @@ export class DynamoDbGrantStore implements GrantStore {
 
   listAuthorizationsEndingBefore(before: Date, cursor?: string): Promise<Page<GrantRef>> {
     return this.listIndex(AUTHORIZATION_EXPIRY, before, cursor);
+  }
+
+  listPendingEvents(before: Date, cursor?: string): Promise<Page<GrantRef>> {
+    return this.listIndex(PENDING_EVENTS, before, cursor);
   }
 
   private async saveOneTime(key: { pk: string; sk: string }, record: Record<string, unknown> & { expiresAt: Date }) {

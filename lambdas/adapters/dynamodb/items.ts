@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { LIFECYCLE_EVENT_TYPES } from '../../domain/events';
 import {
   type AuthorizationState,
   GRANT_STATUSES,
   type Grant,
   type InstallTicket,
+  type OutboxEntry,
   SHOP_STATUSES,
   type Shop,
   sealedTokenSchema,
@@ -32,6 +34,33 @@ const epochMs = z
   .int()
   .transform((ms) => new Date(ms));
 
+const outboxItemSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('event'),
+    id: z.string().min(1),
+    at: epochMs,
+    type: z.enum(LIFECYCLE_EVENT_TYPES),
+    detail: z.record(z.string(), z.unknown()),
+  }),
+  z.object({
+    kind: z.literal('notification'),
+    id: z.string().min(1),
+    at: epochMs,
+    subject: z.string(),
+    message: z.string(),
+  }),
+]);
+
+const outboxEntryFromItem = (item: z.output<typeof outboxItemSchema>): OutboxEntry =>
+  item.kind === 'event'
+    ? { kind: 'event', id: item.id, at: item.at, event: { type: item.type, detail: item.detail } }
+    : item;
+
+const outboxEntryItem = (entry: OutboxEntry) =>
+  entry.kind === 'event'
+    ? { kind: 'event', id: entry.id, at: entry.at.getTime(), type: entry.event.type, detail: entry.event.detail }
+    : { ...entry, at: entry.at.getTime() };
+
 export const grantItemSchema = z.object({
   openId: z.string().min(1),
   sellerName: z.string(),
@@ -51,12 +80,15 @@ export const grantItemSchema = z.object({
   refreshFailures: z.number().int().nonnegative(),
   lastError: z.string().optional(),
   remindersSent: z.array(z.number().int()),
+  // Grants written before the outbox existed have none.
+  outbox: z.array(outboxItemSchema).default([]),
 });
 
 export function grantFromItem(item: Record<string, unknown>): Grant {
-  const { accessExpiresAt, leaseHolder, leaseUntil, ...rest } = grantItemSchema.parse(item);
+  const { accessExpiresAt, leaseHolder, leaseUntil, outbox, ...rest } = grantItemSchema.parse(item);
   return {
     ...rest,
+    outbox: outbox.map(outboxEntryFromItem),
     accessTokenExpiresAt: accessExpiresAt,
     ...(leaseHolder !== undefined && leaseUntil !== undefined
       ? { lease: { holder: leaseHolder, until: leaseUntil } }
@@ -85,6 +117,10 @@ export function grantAttributes(grant: Omit<Grant, 'version' | 'lease'>): Record
     refreshFailures: grant.refreshFailures,
     lastError: grant.lastError,
     remindersSent: [...grant.remindersSent],
+    outbox: grant.outbox.map(outboxEntryItem),
+    // Only grants with something to deliver are in the outbox index, by their oldest entry.
+    outboxShard: grant.outbox.length ? `OUTBOX#${shard}` : undefined,
+    outboxSince: grant.outbox.length ? Math.min(...grant.outbox.map((entry) => entry.at.getTime())) : undefined,
     // Only active grants are in the sparse indexes: nothing else is refreshed or reminded.
     refreshShard: active ? `DUE#${shard}` : undefined,
     expiryShard: active ? `EXP#${shard}` : undefined,

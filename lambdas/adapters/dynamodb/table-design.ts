@@ -23,6 +23,16 @@ export const AUTHORIZATION_EXPIRY_INDEX = {
   sortKey: 'authorizationExpiresAt',
 } as const;
 
+/**
+ * Grants with events or messages not yet delivered (the outbox), oldest first, for the recovery sweep. Sparse: only
+ * a grant whose outbox is not empty carries `outboxShard`; the sort key is when its oldest entry was written.
+ */
+export const PENDING_EVENTS_INDEX = {
+  indexName: 'ByPendingEvents',
+  partitionKey: 'outboxShard',
+  sortKey: 'outboxSince',
+} as const;
+
 /** Shops by TikTok's shop id, for webhooks and credential look-ups. Only shop items carry `shopId`. */
 export const SHOP_ID_INDEX = { indexName: 'ByShopId', partitionKey: 'shopId' } as const;
 
@@ -50,6 +60,8 @@ export const KEY_ATTRIBUTES: Readonly<Record<string, KeyType>> = {
   [REFRESH_DUE_INDEX.sortKey]: 'N',
   [AUTHORIZATION_EXPIRY_INDEX.partitionKey]: 'S',
   [AUTHORIZATION_EXPIRY_INDEX.sortKey]: 'N',
+  [PENDING_EVENTS_INDEX.partitionKey]: 'S',
+  [PENDING_EVENTS_INDEX.sortKey]: 'N',
   [SHOP_ID_INDEX.partitionKey]: 'S',
   [STATUS_INDEX.partitionKey]: 'S',
   [STATUS_INDEX.sortKey]: 'S',
@@ -80,6 +92,14 @@ export const GLOBAL_SECONDARY_INDEXES = [
       { AttributeName: STATUS_INDEX.sortKey, KeyType: 'RANGE' as const },
     ],
     Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...STATUS_INDEX.projected] },
+  },
+  {
+    IndexName: PENDING_EVENTS_INDEX.indexName,
+    KeySchema: [
+      { AttributeName: PENDING_EVENTS_INDEX.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: PENDING_EVENTS_INDEX.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' as const },
   },
   {
     IndexName: SHOP_ID_INDEX.indexName,

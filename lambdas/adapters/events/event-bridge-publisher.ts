@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EventPublishError } from '../../domain/errors';
-import { EVENT_SOURCE, type LifecycleEvent } from '../../domain/events';
+import { EVENT_SOURCE, type OutgoingEvent } from '../../domain/events';
 import type { EventPublisher } from '../../ports';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryTools, sleep } from '../../shared/retry';
 import { assertNoSecrets } from './event-envelope';
@@ -20,7 +20,7 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly tools: Pick<RetryTools, 'sleep' | 'random'> = {},
   ) {}
 
-  async publish(events: readonly LifecycleEvent[]): Promise<void> {
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
     assertNoSecrets(events);
     const entries: PutEventsRequestEntry[] = events.map((event) => ({
       EventBusName: this.eventBusName,

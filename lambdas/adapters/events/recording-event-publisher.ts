@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventPublishError } from '../../domain/errors';
-import { EVENT_SOURCE, type LifecycleEvent } from '../../domain/events';
+import { EVENT_SOURCE, type OutgoingEvent } from '../../domain/events';
 import type { Clock, EventPublisher } from '../../ports';
 import { systemClock } from '../../shared/clock';
 import { assertNoSecrets, type DeliveredEvent } from './event-envelope';
@@ -17,7 +17,7 @@ export class RecordingEventPublisher implements EventPublisher {
     this.failures += count;
   }
 
-  async publish(events: readonly LifecycleEvent[]): Promise<void> {
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
     assertNoSecrets(events);
     if (this.failures > 0) {
       this.failures--;

@@ -65,6 +65,7 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       expect(response.status).toBe(200);
       expect(await response.text()).toBe('');
       expect(forwarded().at(-1)?.detail).toEqual({
+        eventId: 'webhook:7380066284010030890',
         occurredAt: expect.any(String),
         type: 1,
         typeName: 'ORDER_STATUS_CHANGE',
@@ -191,7 +192,8 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
     it('acts on TikTok’s retry after a failure half-way, and only once', async () => {
       await connect(MULTI);
       const body = webhook(6, ES);
-      service.events.failNext(1);
+      // The outbox's delivery, then the forwarding: the bus is down for both.
+      service.events.failNext(2);
 
       const first = await signed(body);
       const retry = await signed(body);

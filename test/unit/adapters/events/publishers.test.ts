@@ -9,12 +9,12 @@ const eventBridge = mockClient(EventBridgeClient);
 
 const disconnected = (openId: string): LifecycleEvent => ({
   type: 'Seller Disconnected',
-  detail: { openId, occurredAt: '2026-03-01T12:00:00.000Z', accountId: 'acc-1' },
+  detail: { eventId: `e-${openId}`, openId, occurredAt: '2026-03-01T12:00:00.000Z', accountId: 'acc-1' },
 });
 
 const webhookCarrying = (data: unknown): LifecycleEvent => ({
   type: 'TikTok Shop Webhook',
-  detail: { occurredAt: '2026-03-01T12:00:00.000Z', type: 1, timestamp: 1, data },
+  detail: { eventId: 'webhook:n-1', occurredAt: '2026-03-01T12:00:00.000Z', type: 1, timestamp: 1, data },
 });
 
 /** An event a careless change could build around the types (they have no place for a token). */
@@ -38,7 +38,12 @@ describe('EventBridgePublisher', () => {
         EventBusName: 'tiktok-shop-auth',
         Source: 'tiktok-shop-auth',
         DetailType: 'Seller Disconnected',
-        Detail: JSON.stringify({ openId: 'open-1', occurredAt: '2026-03-01T12:00:00.000Z', accountId: 'acc-1' }),
+        Detail: JSON.stringify({
+          eventId: 'e-open-1',
+          openId: 'open-1',
+          occurredAt: '2026-03-01T12:00:00.000Z',
+          accountId: 'acc-1',
+        }),
       },
     ]);
   });

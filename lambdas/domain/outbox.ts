@@ -1,0 +1,142 @@
+import type { Dependencies } from './dependencies';
+import type { EventDetails, LifecycleEventType } from './events';
+import { updateGrantFrom } from './grant-updates';
+import type { Grant, OutboxEntry } from './model';
+
+/**
+ * The transactional outbox. A change and the events (and messages for people) that describe it are written in the
+ * same conditional write of the grant item, so neither exists without the other; they are delivered after the
+ * write and then removed from the item. When the bus or SNS fails, or the function dies in between, they stay on
+ * the item, and the recovery sweep delivers them later: at least once, with the same `eventId` every time.
+ */
+export type OutboxDependencies = Pick<Dependencies, 'store' | 'events' | 'notifier' | 'log' | 'clock'>;
+
+/** An event for the outbox; its `eventId` is the entry's id. */
+export function eventEntry<T extends LifecycleEventType>(type: T, detail: EventDetails[T], at: Date): OutboxEntry {
+  return { kind: 'event', id: detail.eventId, at, event: { type, detail } };
+}
+
+/** The grant with `entries` added to its outbox; an entry with the same id (a retry's) replaces the older one. */
+export function withOutbox(grant: Grant, ...entries: readonly OutboxEntry[]): Grant {
+  const ids = new Set(entries.map((entry) => entry.id));
+  return { ...grant, outbox: [...grant.outbox.filter((entry) => !ids.has(entry.id)), ...entries] };
+}
+
+/**
+ * Delivers the outbox entries with these ids from a grant just written, and removes them from it. A failure is
+ * logged, not thrown: the change is stored, the entries stay for the recovery sweep, and a seller must not see an
+ * error page because the bus hiccuped.
+ */
+export async function deliverAfterCommit(
+  deps: OutboxDependencies,
+  written: Grant,
+  ids: readonly string[],
+): Promise<void> {
+  const wanted = new Set(ids);
+  await deliver(
+    deps,
+    written,
+    written.outbox.filter((entry) => wanted.has(entry.id)),
+  );
+}
+
+export interface OutboxSweepSummary {
+  /** Grants found with entries older than the grace period. */
+  readonly found: number;
+  readonly delivered: number;
+  /** Entries still undelivered after this run; they are tried again on the next. */
+  readonly failed: number;
+}
+
+/**
+ * The recovery sweep: every grant whose outbox holds entries older than `graceMs` (long enough for the write's own
+ * delivery to have happened), from the sparse index, never a Scan; each grant on its own, so one that fails does
+ * not hold up the others.
+ */
+export async function deliverPendingEvents(
+  deps: OutboxDependencies,
+  settings: { readonly graceMs: number },
+): Promise<OutboxSweepSummary> {
+  const before = new Date(deps.clock.now().getTime() - settings.graceMs);
+  let found = 0;
+  let delivered = 0;
+  let failed = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listPendingEvents(before, cursor);
+    for (const ref of page.items) {
+      found++;
+      try {
+        const grant = await deps.store.getGrant(ref.openId);
+        const due = grant?.outbox.filter((entry) => entry.at.getTime() <= before.getTime()) ?? [];
+        const result = grant ? await deliver(deps, grant, due) : { delivered: 0, failed: 0 };
+        delivered += result.delivered;
+        failed += result.failed;
+      } catch (error) {
+        failed++;
+        deps.log.error('pending events of a seller could not be delivered', {
+          openId: ref.openId,
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { found, delivered, failed };
+}
+
+/** Publishes the events in one call and sends each message; removes from the grant what went out. */
+async function deliver(
+  deps: OutboxDependencies,
+  grant: Grant,
+  entries: readonly OutboxEntry[],
+): Promise<{ delivered: number; failed: number }> {
+  const sent = new Set<string>();
+  const events = entries.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
+  if (events.length > 0) {
+    try {
+      await deps.events.publish(events.map((entry) => entry.event));
+      for (const entry of events) sent.add(entry.id);
+    } catch (error) {
+      deps.log.error('lifecycle events were not published; the recovery sweep will', {
+        openId: grant.openId,
+        types: events.map((entry) => entry.event.type),
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+    }
+  }
+  for (const entry of entries) {
+    if (entry.kind !== 'notification') continue;
+    try {
+      // Where nobody subscribed there is no one to tell: the message is done.
+      await deps.notifier?.notify(entry.subject, entry.message);
+      sent.add(entry.id);
+    } catch (error) {
+      deps.log.error('a message for people was not sent; the recovery sweep will', {
+        openId: grant.openId,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+    }
+  }
+  if (sent.size > 0) await removeDelivered(deps, grant, sent);
+  return { delivered: sent.size, failed: entries.length - sent.size };
+}
+
+/**
+ * Takes delivered entries off the grant: one write when nobody wrote since, else on the grant as it is now. Should
+ * this fail, the entries are delivered again later with the same ids, which consumers deduplicate.
+ */
+async function removeDelivered(deps: OutboxDependencies, grant: Grant, sent: ReadonlySet<string>): Promise<void> {
+  try {
+    await updateGrantFrom(deps, grant, (current) =>
+      current?.outbox.some((entry) => sent.has(entry.id))
+        ? { ...current, outbox: current.outbox.filter((entry) => !sent.has(entry.id)) }
+        : undefined,
+    );
+  } catch (error) {
+    deps.log.warn('delivered events stay in the outbox; they will be delivered again', {
+      openId: grant.openId,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+  }
+}
