@@ -110,7 +110,7 @@ export interface GrantStore {
   /** Gives the lease back; does nothing when `holder` no longer holds it. */
   releaseLease(openId: string, holder: string): Promise<void>;
 
-  /** Writes the shops (insert or replace). */
+  /** Writes the shops (insert or replace), each unless an authorization later than its `authorizedAt` wrote it. */
   putShops(shops: readonly Shop[]): Promise<void>;
   listShops(openId: string): Promise<Shop[]>;
   /**

@@ -60,12 +60,22 @@ export async function completeAuthorization(
   if (input.error !== undefined || !code || code === 'null') {
     throw new AuthorizationDeniedError(input.error ?? 'no authorization code');
   }
-  const state = input.state?.trim() ? await deps.store.consumeState(input.state.trim(), deps.clock.now()) : undefined;
-  const binding = state ?? (input.accountId ? { accountId: input.accountId, returnTo: undefined } : undefined);
+  // When the seller approved, as near as this service can tell: what older messages are measured against.
+  const now = deps.clock.now();
+  const state = input.state?.trim() ? await deps.store.consumeState(input.state.trim(), now) : undefined;
+  let binding: { accountId: string; returnTo?: string } | undefined =
+    state ?? (input.accountId ? { accountId: input.accountId } : undefined);
 
   const tokens = await deps.tiktok.exchangeAuthCode(code);
   if (tokens.userType !== USER_TYPE_SELLER) throw new UnsupportedUserTypeError(tokens.userType);
-  if (state?.openId !== undefined && state.openId !== tokens.openId) throw new WrongSellerError();
+  // A link made for another seller binds nothing. A seller this service already holds keeps the authorization
+  // they just gave (TikTok may have retired their previous tokens with it), under the account they had.
+  const wrongSeller = state?.openId !== undefined && state.openId !== tokens.openId;
+  if (wrongSeller) {
+    const known = await deps.store.getGrant(tokens.openId);
+    if (!known) throw new WrongSellerError();
+    binding = known.accountId ? { accountId: known.accountId } : undefined;
+  }
   const authorizedShops = await deps.tiktok.getAuthorizedShops(tokens.accessToken);
 
   const { appKey } = await deps.credentials.get();
@@ -75,10 +85,8 @@ export async function completeAuthorization(
     deps.sealer.seal(tokens.refreshToken, context),
   ]);
 
-  const now = deps.clock.now();
   const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops, now);
   await deps.store.putShops(shops);
-  await revokeCopiesElsewhere(tokens.openId, authorizedShops, now, deps);
 
   const summary = summarizeShops(shops);
   const occurredAt = now.toISOString();
@@ -123,10 +131,16 @@ export async function completeAuthorization(
         : eventEntry('Installation Pending Claim', base, now),
     );
   };
-  const { grant, reauthorization } = await saveGrant(tokens, authorized, deps);
+  const { grant, reauthorization, superseded } = await saveGrant(tokens, now, authorized, deps);
+  if (superseded) {
+    deps.log.info('a newer authorization of this seller landed first; it stands', { openId: grant.openId });
+  } else {
+    await revokeCopiesElsewhere(tokens.openId, authorizedShops, now, deps);
+    await deliverAfterCommit(deps, grant, [eventId]);
+  }
+  if (wrongSeller) throw new WrongSellerError();
 
   if (binding) {
-    await deliverAfterCommit(deps, grant, [eventId]);
     return {
       kind: 'authorized',
       openId: grant.openId,
@@ -143,7 +157,6 @@ export async function completeAuthorization(
     authorizedAt: grant.authorizedAt,
     expiresAt: ticketExpiresAt,
   });
-  await deliverAfterCommit(deps, grant, [eventId]);
   return { kind: 'pending-claim', openId: grant.openId, ticket, ticketExpiresAt };
 }
 
@@ -166,23 +179,32 @@ async function revokeCopiesElsewhere(
   }
 }
 
-/** Creates the seller's grant, or replaces the tokens of the one they had: never a second grant per seller. */
+/**
+ * Creates the seller's grant, or replaces the tokens of the one they had: never a second grant per seller. An
+ * authorization newer than this one (the seller approved twice, and the later callback was faster) is kept, in
+ * the same conditional write: `superseded`, and the grant as it stands.
+ */
 async function saveGrant(
   tokens: TokenSet,
+  authorizedAt: Date,
   authorized: (existing?: Grant) => Grant,
   deps: Pick<Dependencies, 'store'>,
-): Promise<{ grant: Grant; reauthorization: boolean }> {
+): Promise<{ grant: Grant; reauthorization: boolean; superseded: boolean }> {
   const existing = await deps.store.getGrant(tokens.openId);
   if (!existing) {
     try {
       const { version: _, ...fresh } = authorized();
-      return { grant: await deps.store.createGrant(fresh), reauthorization: false };
+      return { grant: await deps.store.createGrant(fresh), reauthorization: false, superseded: false };
     } catch (error) {
       // A second callback for the same seller won the race: update theirs instead.
       if (!(error instanceof GrantAlreadyExistsError)) throw error;
     }
   }
-  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => authorized(current));
+  let superseded = false;
+  const grant = await updateGrantWithRetry(deps, tokens.openId, (current) => {
+    superseded = !!current && current.authorizedAt.getTime() > authorizedAt.getTime();
+    return superseded ? undefined : authorized(current);
+  });
   if (!grant) throw new Error(`the grant of seller ${tokens.openId} vanished while it was being written`);
-  return { grant, reauthorization: true };
+  return { grant, reauthorization: true, superseded };
 }

@@ -160,7 +160,8 @@ async function deauthorize(
       eventId,
       openId: shop.openId,
       shopId: shop.shopId,
-      occurredAt: now.toISOString(),
+      // When the seller cancelled, as TikTok says: consumers ordering events per seller compare this.
+      occurredAt: new Date(webhook.timestamp * 1000).toISOString(),
       grantRevoked: after.status === 'REVOKED',
     };
     return withOutbox(after, eventEntry('Seller Deauthorized', detail, now));

@@ -2,8 +2,11 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 
-/** The item actions a function may take on any item; never Scan, never DeleteItem, never the index wildcard. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'BatchWriteItem';
+/**
+ * The item actions a function may take on any item; never Scan, never DeleteItem, never the index wildcard, and
+ * never BatchWriteItem, whose deletes no key condition can hold.
+ */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
 
 /**
  * Grants exactly these actions on the table, and Query on the named indexes only, with what DynamoDB needs of

@@ -69,7 +69,7 @@ export class SellerJourney extends Construct {
     grantTableActions(
       callback.function,
       table,
-      ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'],
+      ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
       [SHOP_ID_INDEX.indexName],
     );
     grantSealing(callback.function, sealingKey);

@@ -63,6 +63,7 @@ describe('the seller journey on AWS', () => {
       );
       const dynamo = statements.find((statement) => actionsOf([statement]).includes('dynamodb:Query'));
       expect(JSON.stringify(dynamo?.Resource)).toContain('/index/ByShopId');
+      expect(actionsOf(statements)).not.toContain('dynamodb:BatchWriteItem');
     });
 
     it('binds sealing to data keys whose context names a seller and the app', () => {

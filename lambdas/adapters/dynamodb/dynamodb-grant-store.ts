@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -56,9 +55,6 @@ import {
   STATUS_INDEX,
 } from './table-design';
 import { buildUpdate } from './update-expression';
-
-const BATCH_WRITE_LIMIT = 25;
-const BATCH_WRITE_ATTEMPTS = 5;
 
 const cursorSchema = z.object({
   shard: z
@@ -194,19 +190,21 @@ export class DynamoDbGrantStore implements GrantStore {
   }
 
   async putShops(shops: readonly Shop[]): Promise<void> {
-    for (let start = 0; start < shops.length; start += BATCH_WRITE_LIMIT) {
-      let requests = shops
-        .slice(start, start + BATCH_WRITE_LIMIT)
-        .map((shop) => ({ PutRequest: { Item: shopItem(shop) } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        if (attempt > BATCH_WRITE_ATTEMPTS) throw new Error(`${requests.length} shops could not be written`);
-        const { UnprocessedItems } = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+    // One conditional write per shop (a seller has a few): a batch write cannot be conditional, and a slower,
+    // older authorization must not overwrite a shop that a newer one has written.
+    for (const shop of shops) {
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: shopItem(shop),
+            ConditionExpression:
+              'attribute_not_exists(pk) OR attribute_not_exists(authorizedAt) OR authorizedAt <= :mine',
+            ExpressionAttributeValues: { ':mine': shop.authorizedAt.getTime() },
+          }),
         );
-        requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
-          request.PutRequest?.Item ? [{ PutRequest: { Item: shopItem(shopFromItem(request.PutRequest.Item)) } }] : [],
-        );
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
   }

@@ -141,6 +141,30 @@ describe('late, duplicate and concurrent messages never undo a newer truth', () 
     });
   });
 
+  describe('two callbacks of the same seller (approved twice)', () => {
+    it('the older one, finishing last, does not overwrite the newer authorization', async () => {
+      await authorizeWithLink('seller-1', 'acc-1', 365);
+      h.clock.advance(HOUR);
+      const olderCode = h.world.authorize('seller-1', 365);
+      const olderLink = await createAuthorizationLink({ accountId: 'acc-1' }, h.deps, REMINDERS.link);
+      const olderState = new URL(olderLink.url).searchParams.get('state') ?? '';
+      // The older callback has its tokens and shops; the newer approval and callback complete while it seals them.
+      const slowTikTok = afterCall(h.world, 'getAuthorizedShops', async () => {
+        h.clock.advance(60_000);
+        await authorizeWithLink('seller-1', 'acc-1', 365);
+      });
+
+      await completeAuthorization({ code: olderCode, state: olderState }, { ...h.deps, tiktok: slowTikTok }, CALLBACK);
+
+      const stored = await grant('seller-1');
+      expect(stored?.authorizedAt).toEqual(new Date(h.clock.now().getTime()));
+      expect(await shopStatuses('seller-1')).toEqual([`${X}:ACTIVE`]);
+      h.clock.advance(6 * DAY);
+      expect(await refreshQueuedGrant('seller-1', 'worker-1', h.deps, REFRESH)).toBe('refreshed');
+      expect(eventsOf('Seller Authorized')).toHaveLength(2);
+    });
+  });
+
   describe('3. claiming an App Store install', () => {
     it('is refused once the seller was disconnected (410 SELLER_NOT_ACTIVE), and binds nothing', async () => {
       const ticket = await installFromAppStore('seller-1');
@@ -195,6 +219,21 @@ describe('late, duplicate and concurrent messages never undo a newer truth', () 
       expect(eventsOf('Seller Authorized').map((event) => event.detail)).toEqual([
         expect.objectContaining({ openId: 'seller-1' }),
       ]);
+    });
+
+    it('used by another seller this service holds, keeps that seller’s new authorization under their own account', async () => {
+      await authorizeWithLink('seller-1', 'acc-1', 20);
+      await authorizeWithLink('seller-2', 'acc-2', 365);
+      h.clock.advance(HOUR);
+      const link = await createAuthorizationLink({ accountId: 'acc-1', openId: 'seller-1' }, h.deps, REMINDERS.link);
+      const state = new URL(link.url).searchParams.get('state') ?? '';
+
+      const refused = completeAuthorization({ code: h.world.authorize('seller-2', 365), state }, h.deps, CALLBACK);
+
+      await expect(refused).rejects.toMatchObject({ name: 'WrongSellerError' });
+      expect(await grant('seller-2')).toMatchObject({ status: 'ACTIVE', accountId: 'acc-2' });
+      h.clock.advance(6 * DAY);
+      expect(await refreshQueuedGrant('seller-2', 'worker-1', h.deps, REFRESH)).toBe('refreshed');
     });
 
     it('works for the seller it was made for', async () => {
