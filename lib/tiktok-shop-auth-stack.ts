@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../lambdas/shared/routes';
 import { AppSecret } from './constructs/app-secret';
+import { EventOutbox } from './constructs/event-outbox';
 import { GrantTable } from './constructs/grant-table';
 import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
 import { Operations } from './constructs/operations';
@@ -43,6 +44,7 @@ export class TikTokShopAuthStack extends Stack {
   public readonly webhooks: TikTokWebhooks;
   public readonly tokenRefresh: TokenRefresh;
   public readonly reminders: RenewalReminders;
+  public readonly outbox: EventOutbox;
   public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: TikTokShopAuthStackProps) {
@@ -83,6 +85,11 @@ export class TikTokShopAuthStack extends Stack {
         tiktokAuthBaseUrl: props.settings.tiktokAuthBaseUrl,
       },
     });
+    this.outbox = new EventOutbox(this, 'Outbox', {
+      table: this.grantTable.table,
+      eventBus: this.eventBus.bus,
+      reminderTopic: this.reminders.topic,
+    });
     const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
     for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
 
@@ -95,6 +102,7 @@ export class TikTokShopAuthStack extends Stack {
         RefreshSweep: this.tokenRefresh.sweep.function,
         RefreshWorker: this.tokenRefresh.worker.function,
         ReminderSweep: this.reminders.sweep.function,
+        OutboxSweep: this.outbox.sweep.function,
       },
       callbackFunction: functions['oauth-callback'].function,
       api: this.api.api,
@@ -103,8 +111,10 @@ export class TikTokShopAuthStack extends Stack {
         'refresh dead letters': this.tokenRefresh.deadLetters,
         'refresh schedule dead letters': this.tokenRefresh.scheduleDeadLetters,
         'reminder schedule dead letters': this.reminders.scheduleDeadLetters,
+        'outbox schedule dead letters': this.outbox.scheduleDeadLetters,
       },
-      alarms: [...this.tokenRefresh.alarms, ...this.reminders.alarms],
+      alarms: [...this.tokenRefresh.alarms, ...this.reminders.alarms, ...this.outbox.alarms],
+      tokenWriterLogs: [this.tokenRefresh.worker.logGroup, functions.credentials.logGroup],
       alarmEmail: props.settings.alarmEmail,
     });
 

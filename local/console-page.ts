@@ -9,7 +9,15 @@ export interface ConsoleView {
   readonly serviceId: string;
   readonly sellers: ReadonlyArray<{ readonly seller: GrantSummary; readonly shops: readonly Shop[] }>;
   readonly events: readonly DeliveredEvent[];
+  /** Events and messages stored with their change but not delivered yet (the outbox). */
+  readonly pending: readonly PendingDelivery[];
   readonly notice?: string;
+}
+
+export interface PendingDelivery {
+  readonly openId: string;
+  readonly at: Date;
+  readonly what: string;
 }
 
 const HOUR = 3_600_000;
@@ -126,6 +134,16 @@ function eventRows(view: ConsoleView): string {
     .join('')}</tbody></table>`;
 }
 
+function pendingRows(view: ConsoleView): string {
+  if (view.pending.length === 0) return '<p class="empty">Nothing waiting: every event has been delivered.</p>';
+  return `<table><thead><tr><th>Stored</th><th>Waiting to deliver</th><th>Seller</th></tr></thead><tbody>${view.pending
+    .map(
+      (entry) =>
+        `<tr><td class="small">${e(readableTime(entry.at))} (${e(relativeTime(entry.at, view.now))})</td><td>${e(entry.what)}</td><td class="small">${e(entry.openId)}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
 /** The console page: plain server-rendered HTML and forms, no scripts. */
 export function renderConsole(view: ConsoleView): string {
   return `<!doctype html>
@@ -146,6 +164,7 @@ export function renderConsole(view: ConsoleView): string {
       <a class="button quiet" href="/sandbox/open/authorize?service_id=${encodeURIComponent(view.serviceId)}">Install from the App Store (no state)</a>
       <form method="post" action="/_local/console/jobs/refresh"><button type="submit" class="quiet">Run the refresh job now</button></form>
       <form method="post" action="/_local/console/jobs/reminders"><button type="submit" class="quiet">Run the reminder job now</button></form>
+      <form method="post" action="/_local/console/jobs/outbox"><button type="submit" class="quiet">Deliver pending events now</button></form>
     </div>
   </section>
   <section>
@@ -155,6 +174,10 @@ export function renderConsole(view: ConsoleView): string {
   <section>
     <h2>Latest events</h2>
     ${eventRows(view)}
+  </section>
+  <section>
+    <h2>Events pending delivery</h2>
+    ${pendingRows(view)}
   </section>
 </main>
 </body></html>`;

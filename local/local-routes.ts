@@ -3,12 +3,13 @@ import * as z from 'zod';
 import type { RecordingEventPublisher } from '../lambdas/adapters/events/recording-event-publisher';
 import type { RecordingNotifier } from '../lambdas/adapters/notify/recording-notifier';
 import type { GrantSummary, Shop } from '../lambdas/domain/model';
+import type { OutboxSweepSummary } from '../lambdas/domain/outbox';
 import type { ReminderSweepSummary } from '../lambdas/domain/reminders';
 import { WEBHOOK_TYPE_NAMES } from '../lambdas/domain/webhooks';
 import type { Clock, GrantStore } from '../lambdas/ports';
 import { json } from '../lambdas/shared/http';
 import { type FunctionGroup, matchPath, ROUTES, routeKey } from '../lambdas/shared/routes';
-import { renderConsole } from './console-page';
+import { type PendingDelivery, renderConsole } from './console-page';
 import { type ApiHandler, lambdaContext, toApiGatewayEvent, writeResult } from './gateway';
 import type { RefreshJobSummary } from './local-jobs';
 import { claimPage, landingPage } from './local-pages';
@@ -34,7 +35,11 @@ export interface Served {
   readonly events: RecordingEventPublisher;
   readonly notifications: RecordingNotifier;
   readonly handlers: Record<FunctionGroup, ApiHandler>;
-  readonly jobs: { refresh(): Promise<RefreshJobSummary>; reminders(): Promise<ReminderSweepSummary> };
+  readonly jobs: {
+    refresh(): Promise<RefreshJobSummary>;
+    reminders(): Promise<ReminderSweepSummary>;
+    outbox(): Promise<OutboxSweepSummary>;
+  };
 }
 
 export async function serve(request: IncomingMessage, response: ServerResponse, served: Served): Promise<void> {
@@ -103,6 +108,13 @@ export async function serve(request: IncomingMessage, response: ServerResponse, 
         `Reminder job: ${summary.found} ending within the horizon, ${summary.reminded} reminded.`,
       );
     }
+    case 'POST /_local/console/jobs/outbox': {
+      const summary = await served.jobs.outbox();
+      return backToConsole(
+        response,
+        `Outbox job: ${summary.found} sellers with undelivered events, ${summary.delivered} delivered, ${summary.failed} still waiting.`,
+      );
+    }
     case 'POST /_local/console/disconnect': {
       const openId = new URLSearchParams(body.toString('utf8')).get('openId') ?? '';
       const result = await invoke('seller-api', 'DELETE /sellers/{openId}', { openId }, Buffer.alloc(0));
@@ -139,6 +151,8 @@ export async function serve(request: IncomingMessage, response: ServerResponse, 
       return writeResult(response, json(200, await served.jobs.refresh()));
     case 'POST /_local/jobs/reminders':
       return writeResult(response, json(200, await served.jobs.reminders()));
+    case 'POST /_local/jobs/outbox':
+      return writeResult(response, json(200, await served.jobs.outbox()));
     case 'GET /_local/landing/success':
       return html(response, 200, landingPage(target.searchParams));
     case 'GET /_local/landing/claim':
@@ -185,8 +199,29 @@ async function consolePage(served: Served, notice?: string): Promise<string> {
     serviceId: served.serviceId,
     sellers,
     events: served.events.list(),
+    pending: await pendingDeliveries(served),
     notice,
   });
+}
+
+/** What the outbox still holds, every seller's, oldest first: what the recovery job will deliver. */
+async function pendingDeliveries(served: Served): Promise<PendingDelivery[]> {
+  const pending: PendingDelivery[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await served.store.listPendingEvents(new Date(8.64e15), cursor);
+    for (const { openId } of page.items) {
+      for (const entry of (await served.store.getGrant(openId))?.outbox ?? []) {
+        pending.push({
+          openId,
+          at: entry.at,
+          what: entry.kind === 'event' ? entry.event.type : 'reminder for people (SNS)',
+        });
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor && pending.length < 200);
+  return pending.sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 function html(response: ServerResponse, status: number, page: string): void {

@@ -12,6 +12,7 @@ import { LocalDataKeys } from '../lambdas/adapters/sealing/local-data-keys';
 import { StaticAppCredentials } from '../lambdas/adapters/secrets/static-app-credentials';
 import { HttpTikTokAuthApi } from '../lambdas/adapters/tiktok/http-tiktok-auth-api';
 import type { Dependencies } from '../lambdas/domain/dependencies';
+import { deliverPendingEvents, type OutboxSweepSummary } from '../lambdas/domain/outbox';
 import { type ReminderSweepSummary, remindEndingAuthorizations } from '../lambdas/domain/reminders';
 import { createCredentialsHandler } from '../lambdas/handlers/credentials';
 import { createOAuthCallbackHandler } from '../lambdas/handlers/oauth-callback';
@@ -22,6 +23,7 @@ import { systemClock } from '../lambdas/shared/clock';
 import {
   CREDENTIALS_SETTINGS,
   linkSettings,
+  OUTBOX_SETTINGS,
   redirectSettings,
   reminderSettings,
   required,
@@ -66,6 +68,8 @@ export interface LocalService {
   runRefreshJob(): Promise<RefreshJobSummary>;
   /** The reminder schedule, run now. */
   runReminderJob(): Promise<ReminderSweepSummary>;
+  /** The outbox's recovery schedule, run now. */
+  runOutboxJob(): Promise<OutboxSweepSummary>;
   readonly dependencies: Dependencies;
   /** The configuration in force, defaults filled in. */
   readonly env: NodeJS.ProcessEnv;
@@ -141,6 +145,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const jobs = {
     refresh: () => runRefreshJob(dependencies, queue, refreshSettings),
     reminders: () => remindEndingAuthorizations(dependencies, reminders),
+    outbox: () => deliverPendingEvents(dependencies, OUTBOX_SETTINGS),
   };
   const receipts = new DynamoDbWebhookReceipts(dynamo.documentClient, TABLE_NAME);
   const appCredentials = await credentials.get();
@@ -167,6 +172,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       : [
           setInterval(() => void jobs.refresh().catch(logJobFailure('refresh')), 30 * 60_000),
           setInterval(() => void jobs.reminders().catch(logJobFailure('reminders')), 24 * 60 * 60_000),
+          setInterval(() => void jobs.outbox().catch(logJobFailure('outbox')), 5 * 60_000),
         ];
   for (const timer of timers) timer.unref();
 
@@ -200,6 +206,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     env,
     runRefreshJob: jobs.refresh,
     runReminderJob: jobs.reminders,
+    runOutboxJob: jobs.outbox,
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
       server.closeAllConnections();

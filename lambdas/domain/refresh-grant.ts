@@ -86,6 +86,10 @@ export async function refreshGrant(
   return { grant: stored.grant, refreshed: stored.eventId !== undefined };
 }
 
+/** The error line that says new tokens were lost; an alarm counts it in the logs. */
+export const TOKENS_NOT_STORED_MESSAGE =
+  'new tokens from TikTok could not be stored: the seller may have to authorize again';
+
 /** Attempts at sealing and writing new tokens, 0.2 + 0.4 + 0.8 s apart: well inside every function's timeout. */
 const TOKEN_WRITE_ATTEMPTS = 4;
 
@@ -150,7 +154,7 @@ async function storeNewTokens(
       }
     } catch (error) {
       if (attempt >= TOKEN_WRITE_ATTEMPTS) {
-        deps.log.error('new tokens from TikTok could not be stored: the seller may have to authorize again', {
+        deps.log.error(TOKENS_NOT_STORED_MESSAGE, {
           openId: grant.openId,
           error: error instanceof Error ? error.message : 'unknown',
         });

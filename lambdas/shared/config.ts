@@ -76,6 +76,12 @@ export function tiktokEndpoints(env: NodeJS.ProcessEnv): { authBaseUrl: string; 
   return { authBaseUrl: config.TIKTOK_AUTH_BASE_URL, apiBaseUrl: config.TIKTOK_API_BASE_URL };
 }
 
+/**
+ * The outbox's recovery sweep delivers entries older than this: a function delivers its own within seconds of
+ * its write, and the sweep should not race it.
+ */
+export const OUTBOX_SETTINGS = { graceMs: 2 * 60_000 } as const;
+
 export const CREDENTIALS_SETTINGS: CredentialsSettings = {
   refreshWithinMs: 5 * MINUTE,
   leaseMs: 30_000,

@@ -1,7 +1,7 @@
 import type { FunctionGroup } from '../../lambdas/shared/routes';
 
 /** Every Lambda entry point: the API's route groups, the schedules' sweeps and the refresh worker. */
-export type HandlerName = FunctionGroup | 'refresh-sweep' | 'refresh-worker' | 'reminder-sweep';
+export type HandlerName = FunctionGroup | 'refresh-sweep' | 'refresh-worker' | 'reminder-sweep' | 'outbox-sweep';
 
 /** The handler file of a function, relative to the project root (where cdk runs). */
 export const handlerEntry = (name: HandlerName) => `lambdas/handlers/${name}.ts`;

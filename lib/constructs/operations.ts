@@ -15,10 +15,12 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TOKENS_NOT_STORED_MESSAGE } from '../../lambdas/domain/refresh-grant';
 import { METRICS_NAMESPACE, serviceMetric } from './token-refresh';
 
 export interface OperationsProps {
@@ -34,6 +36,8 @@ export interface OperationsProps {
   readonly alarms: readonly Alarm[];
   /** Who gets the alarms by e-mail. @default nobody (subscribe to the topic later) */
   readonly alarmEmail?: string;
+  /** The log groups of the functions that store refreshed tokens, watched for tokens that could not be stored. */
+  readonly tokenWriterLogs: readonly ILogGroup[];
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -103,6 +107,12 @@ export class Operations extends Construct {
         20,
       ),
       alarm(
+        'TokensNotStoredAlarm',
+        "TikTok's new tokens for a seller could not be stored: if the refresh token rotated, that seller must authorize again",
+        this.tokensNotStored(props.tokenWriterLogs),
+        1,
+      ),
+      alarm(
         'RefreshBacklogAlarm',
         'A refresh has waited over 2 hours in the queue: the workers are not keeping up or keep failing',
         props.refreshQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
@@ -110,6 +120,7 @@ export class Operations extends Construct {
       ),
     ];
     this.alarms = [...props.alarms, ...own];
+
     const action = new SnsAction(this.topic);
     for (const watched of this.alarms) {
       watched.addAlarmAction(action);
@@ -206,5 +217,21 @@ export class Operations extends Construct {
       }),
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
     );
+  }
+
+  /** Counts the refresh path's error line in each token writer's logs, as one metric. */
+  private tokensNotStored(logGroups: readonly ILogGroup[]): IMetric {
+    const metricName = 'NewTokensNotStored';
+    for (const [index, logGroup] of logGroups.entries()) {
+      new MetricFilter(this, `TokensNotStored${index}`, {
+        logGroup,
+        filterPattern: FilterPattern.stringValue('$.message', '=', TOKENS_NOT_STORED_MESSAGE),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName,
+        metricValue: '1',
+        dimensions: { service: '$.service' },
+      });
+    }
+    return serviceMetric(metricName, FIVE_MINUTES);
   }
 }

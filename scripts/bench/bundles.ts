@@ -30,6 +30,7 @@ const FIRST_REQUEST: Record<string, unknown> = {
   'refresh-worker': { Records: [] },
   'refresh-sweep': {},
   'reminder-sweep': {},
+  'outbox-sweep': {},
 };
 
 /** The size of a zip archive holding these files, deflated (what CDK uploads for a function's asset). */

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { TOKENS_NOT_STORED_MESSAGE } from '../../lambdas/domain/refresh-grant';
 import { synthStack, TEST_SETTINGS } from './synth';
 
 describe('operations on AWS', () => {
@@ -9,7 +10,7 @@ describe('operations on AWS', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
   it('notifies the platform team’s topic of every alarm, when it fires and when it clears', () => {
-    expect(alarms).toHaveLength(14);
+    expect(alarms).toHaveLength(18);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
@@ -19,12 +20,44 @@ describe('operations on AWS', () => {
   it('has an alarm on each function’s errors, the API’s 5xx, rejected signatures and the refresh backlog', () => {
     const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
 
-    expect(byMetric('Errors')).toHaveLength(7);
+    expect(byMetric('Errors')).toHaveLength(8);
     expect(byMetric('5xx')).toEqual([expect.objectContaining({ Namespace: 'AWS/ApiGateway', Threshold: 5 })]);
     expect(byMetric('WebhookSignatureRejected')).toEqual([
       expect.objectContaining({ Namespace: 'TikTokShopAuth', Threshold: 20, Period: 900 }),
     ]);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 7200 })]);
+  });
+
+  it('alarms when new tokens from TikTok could not be stored, counted from the refresh path’s error line', () => {
+    const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f) => f.Properties);
+
+    expect(byMetric('NewTokensNotStored')).toEqual([expect.objectContaining({ Threshold: 1, Period: 300 })]);
+    expect(filters).toHaveLength(2);
+    for (const filter of filters) {
+      expect(filter.FilterPattern).toBe(`{ $.message = "${TOKENS_NOT_STORED_MESSAGE}" }`);
+      expect(filter.MetricTransformations).toEqual([
+        expect.objectContaining({ MetricName: 'NewTokensNotStored', MetricNamespace: 'TikTokShopAuth' }),
+      ]);
+    }
+  });
+
+  it('delivers undelivered events every 5 minutes, reading only the outbox index, and alarms when they stay', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Description: 'Runs the outbox recovery sweep',
+      ScheduleExpression: 'rate(5 minutes)',
+    });
+    expect(alarms.filter((alarm) => alarm.MetricName === 'EventsUndelivered')).toEqual([
+      expect.objectContaining({ EvaluationPeriods: 3, Threshold: 1 }),
+    ]);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('OutboxSweep'))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+    const dynamo = policies.find((statement: { Action: unknown }) =>
+      JSON.stringify(statement.Action).includes('dynamodb'),
+    );
+    expect(dynamo.Action).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
+    expect(JSON.stringify(dynamo.Resource)).toContain('/index/ByPendingEvents');
   });
 
   it('encrypts the topic with a rotating key CloudWatch may use for this account only, and mails the team', () => {

@@ -49,7 +49,7 @@ describe('refresh and reminders on AWS', () => {
     it('refuses any access without TLS, on every queue', () => {
       const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
 
-      expect(policies).toHaveLength(4);
+      expect(policies).toHaveLength(5);
       for (const policy of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -72,7 +72,8 @@ describe('refresh and reminders on AWS', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
       const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
 
-      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+      // The refresh queue's and the three schedules' (refresh, reminders, outbox) dead letters.
+      expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
       expect(byMetric('TokenRefreshFailed')).toEqual([
         expect.objectContaining({
           Namespace: 'TikTokShopAuth',

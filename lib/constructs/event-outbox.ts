@@ -1,0 +1,84 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { type Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PENDING_EVENTS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
+import { scheduleFunction } from './function-schedule';
+import { handlerEntry } from './function-settings';
+import { grantTableActions } from './grants';
+import { deadLetterAlarm, secureQueue } from './secure-queue';
+import { ServiceFunction } from './service-function';
+import { serviceMetric } from './token-refresh';
+
+export interface EventOutboxProps {
+  readonly table: ITable;
+  readonly eventBus: IEventBus;
+  /** Where the readable reminders go; the sweep delivers those left undelivered too. */
+  readonly reminderTopic: ITopic;
+}
+
+/**
+ * The outbox's recovery path: every 5 minutes a sweep delivers the events and messages that were stored with their
+ * change but not delivered (the bus or SNS failed, or the function died between its write and its delivery). It
+ * reads the sparse index of grants with pending entries, never the table.
+ */
+export class EventOutbox extends Construct {
+  public readonly sweep: ServiceFunction;
+  public readonly schedule: Schedule;
+  public readonly scheduleDeadLetters: Queue;
+  public readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: EventOutboxProps) {
+    super(scope, id);
+    const { table, eventBus, reminderTopic } = props;
+
+    this.sweep = new ServiceFunction(this, 'Sweep', {
+      entry: handlerEntry('outbox-sweep'),
+      description: 'Delivers lifecycle events and reminders that were stored but not delivered',
+      timeout: Duration.minutes(2),
+      environment: {
+        TABLE_NAME: table.tableName,
+        EVENT_BUS_NAME: eventBus.eventBusName,
+        REMINDER_TOPIC_ARN: reminderTopic.topicArn,
+      },
+    });
+    const fn = this.sweep.function;
+    grantTableActions(fn, table, ['GetItem', 'UpdateItem', 'Query'], [PENDING_EVENTS_INDEX.indexName]);
+    eventBus.grantPutEventsTo(fn);
+    reminderTopic.grantPublish(fn);
+
+    this.scheduleDeadLetters = secureQueue(this, 'ScheduleDeadLetters');
+    Validations.of(this.scheduleDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the outbox schedule; an alarm watches it.',
+    });
+    this.schedule = scheduleFunction(this, 'Schedule', fn, {
+      description: 'Runs the outbox recovery sweep',
+      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      maxEventAge: Duration.minutes(10),
+      deadLetterQueue: this.scheduleDeadLetters,
+    });
+
+    this.alarms = [
+      deadLetterAlarm(
+        this,
+        'ScheduleDeadLettersAlarm',
+        this.scheduleDeadLetters,
+        'The outbox schedule could not invoke its sweep: undelivered events wait until it can',
+      ),
+      new Alarm(this, 'UndeliveredAlarm', {
+        alarmDescription:
+          'Events stored with their change could not be delivered for 15 minutes: the bus or the reminder topic refuses them',
+        metric: serviceMetric('EventsUndelivered', Duration.minutes(5)),
+        threshold: 1,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+  }
+}
