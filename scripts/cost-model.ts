@@ -109,6 +109,17 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   cacheMinutes: 5,
 };
 
+/**
+ * What the transactional outbox adds per lifecycle event (a refresh, an authorization, a reminder, a claim, a
+ * disconnection): the event rides in the write of its change (the item grows by about 0.4 KB and stays within the
+ * same write units), enters the sparse ByPendingEvents index (1 WRU), and is taken off the item once delivered (an
+ * UpdateItem of the grant, 2 WRU, and 1 WRU leaving the index). Forwarded webhooks do not use it: TikTok's retries
+ * are their outbox. The recovery sweep runs every 5 minutes and queries 8 shards of an index that is empty unless
+ * something failed.
+ */
+export const OUTBOX = { writeUnitsPerEvent: 4, sweepsPerMonth: 12 * 24 * 30.4, readUnitsPerSweep: 8 * 0.5 };
+const NO_OUTBOX = { writeUnitsPerEvent: 0, sweepsPerMonth: 0, readUnitsPerSweep: 0 };
+
 const DAYS_PER_MONTH = 30.4;
 const SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400;
 
@@ -138,6 +149,7 @@ export function monthlyBill(
   a: Assumptions = DEFAULT_ASSUMPTIONS,
   stack: StackProfile = STACK,
   prices = PRICES_2026_11,
+  outbox: typeof OUTBOX = OUTBOX,
 ): Line[] {
   const FUNCTIONS = stack;
   const shops = sellers * a.shopsPerSeller;
@@ -146,7 +158,8 @@ export function monthlyBill(
   const refreshes = (sellers * DAYS_PER_MONTH) / a.refreshEveryDays;
   const callbacks = (sellers * a.authorizationsPerSellerPerYear) / 12;
   const reminders = (sellers * 3) / 12;
-  const sweeps = 30 * 24 * 2 + 30;
+  const sweeps = 30 * 24 * 2 + 30 + outbox.sweepsPerMonth;
+  const outboxEvents = refreshes + callbacks + reminders;
 
   const invocations: Record<FunctionName, number> = {
     webhook: webhooks,
@@ -174,8 +187,19 @@ export function monthlyBill(
   );
   const secretCalls = concurrentContainers * ((60 / a.cacheMinutes) * 24 * DAYS_PER_MONTH);
 
-  const writeUnits = webhooks * 2 + refreshes * (1 + 2 + 2 + 1) + callbacks * 10 + reminders * 2;
-  const readUnits = webhooks * 0.5 + credentialReads * 1.5 + refreshes * 1 + callbacks * 3 + sellers * 0.02;
+  const writeUnits =
+    webhooks * 2 +
+    refreshes * (1 + 2 + 2 + 1) +
+    callbacks * 10 +
+    reminders * 2 +
+    outboxEvents * outbox.writeUnitsPerEvent;
+  const readUnits =
+    webhooks * 0.5 +
+    credentialReads * 1.5 +
+    refreshes * 1 +
+    callbacks * 3 +
+    sellers * 0.02 +
+    outbox.sweepsPerMonth * outbox.readUnitsPerSweep;
   const storageGb = (sellers * (1.5 + 0.6) + shops * 0.5 + shops * a.webhooksPerShopPerDay * 14 * 0.2) / 1024 / 1024;
   const events = webhooks + refreshes + callbacks + reminders;
   const names = Object.keys(FUNCTIONS) as FunctionName[];
@@ -255,8 +279,8 @@ export function monthlyBill(
     },
     {
       service: 'CloudWatch',
-      what: '40 custom metrics, 14 alarms, 1 dashboard',
-      dollars: 40 * prices.customMetricPerMonth + 14 * prices.alarmPerMonth + prices.dashboardPerMonth,
+      what: '44 custom metrics, 18 alarms, 1 dashboard',
+      dollars: 44 * prices.customMetricPerMonth + 18 * prices.alarmPerMonth + prices.dashboardPerMonth,
     },
     { service: 'X-Ray', what: `${fmt(traces)} traces`, dollars: (traces / 1e6) * prices.xrayPerMillionTraces },
   ];
@@ -299,9 +323,14 @@ function main() {
     const lines = monthlyBill(sellers, assumptions);
     const total = lines.reduce((sum, line) => sum + line.dollars, 0);
     const before = monthlyBill(sellers, assumptions, STACK_BEFORE_CUTS).reduce((sum, line) => sum + line.dollars, 0);
+    const withoutOutbox = monthlyBill(sellers, assumptions, STACK, PRICES_2026_11, NO_OUTBOX);
+    const writes = (bill: Line[]) => bill.find((line) => line.what.endsWith('write units'));
     const biggest = [...lines].sort((a, b) => b.dollars - a.dollars)[0];
     console.log(
       `${sellers.toLocaleString('en-US')} sellers: ${money(total)} a month, ${money((1000 * total) / sellers)} per 1,000 sellers (before the log and tracing cuts: ${money(before)})`,
+    );
+    console.log(
+      `  the outbox: DynamoDB ${writes(withoutOutbox)?.what} -> ${writes(lines)?.what}; the bill ${money(withoutOutbox.reduce((sum, line) => sum + line.dollars, 0))} without it`,
     );
     for (const line of lines)
       console.log(`  ${line.service.padEnd(18)} ${money(line.dollars).padStart(12)}  ${line.what}`);

@@ -1,4 +1,12 @@
-import { DEFAULT_ASSUMPTIONS, type Line, monthlyBill, STACK, STACK_BEFORE_CUTS } from '../../../scripts/cost-model';
+import {
+  DEFAULT_ASSUMPTIONS,
+  type Line,
+  monthlyBill,
+  OUTBOX,
+  PRICES_2026_11,
+  STACK,
+  STACK_BEFORE_CUTS,
+} from '../../../scripts/cost-model';
 
 const total = (lines: Line[]) => lines.reduce((sum, line) => sum + line.dollars, 0);
 const line = (lines: Line[], service: string, what: RegExp) =>
@@ -26,6 +34,20 @@ describe('the cost model', () => {
     );
     expect(line(withOne, 'API Gateway', /requests/) - line(without, 'API Gateway', /requests/)).toBeCloseTo(
       (webhooks * 1.0) / 1e6,
+      6,
+    );
+  });
+
+  it('prices the outbox as four write units per lifecycle event (refreshes, authorizations, reminders)', () => {
+    const none = { writeUnitsPerEvent: 0, sweepsPerMonth: OUTBOX.sweepsPerMonth, readUnitsPerSweep: 0 };
+    const sellers = 100_000;
+    const events = (sellers * 30.4) / DEFAULT_ASSUMPTIONS.refreshEveryDays + (sellers * 1.5) / 12 + (sellers * 3) / 12;
+
+    const withOutbox = monthlyBill(sellers, DEFAULT_ASSUMPTIONS, STACK, PRICES_2026_11, OUTBOX);
+    const without = monthlyBill(sellers, DEFAULT_ASSUMPTIONS, STACK, PRICES_2026_11, { ...OUTBOX, ...none });
+
+    expect(line(withOutbox, 'DynamoDB', /write units/) - line(without, 'DynamoDB', /write units/)).toBeCloseTo(
+      (events * 4 * 0.625) / 1e6,
       6,
     );
   });
