@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -7,10 +7,9 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PENDING_EVENTS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
-import { scheduleFunction } from './function-schedule';
+import { scheduleSweep } from './function-schedule';
 import { handlerEntry } from './function-settings';
 import { grantTableActions } from './grants';
-import { deadLetterAlarm, secureQueue } from './secure-queue';
 import { ServiceFunction } from './service-function';
 import { serviceMetric } from './token-refresh';
 
@@ -51,25 +50,18 @@ export class EventOutbox extends Construct {
     eventBus.grantPutEventsTo(fn);
     reminderTopic.grantPublish(fn);
 
-    this.scheduleDeadLetters = secureQueue(this, 'ScheduleDeadLetters');
-    Validations.of(this.scheduleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the outbox schedule; an alarm watches it.',
-    });
-    this.schedule = scheduleFunction(this, 'Schedule', fn, {
+    const sweep = scheduleSweep(this, fn, {
       description: 'Runs the outbox recovery sweep',
       schedule: ScheduleExpression.rate(Duration.minutes(5)),
       maxEventAge: Duration.minutes(10),
-      deadLetterQueue: this.scheduleDeadLetters,
+      deadLetterAlarmDescription:
+        'The outbox schedule could not invoke its sweep: undelivered events wait until it can',
     });
+    this.schedule = sweep.schedule;
+    this.scheduleDeadLetters = sweep.deadLetters;
 
     this.alarms = [
-      deadLetterAlarm(
-        this,
-        'ScheduleDeadLettersAlarm',
-        this.scheduleDeadLetters,
-        'The outbox schedule could not invoke its sweep: undelivered events wait until it can',
-      ),
+      sweep.alarm,
       new Alarm(this, 'UndeliveredAlarm', {
         alarmDescription:
           'Events stored with their change could not be delivered for 15 minutes: the bus or the reminder topic refuses them',

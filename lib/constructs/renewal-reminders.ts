@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -9,10 +9,9 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUTHORIZATION_EXPIRY_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
-import { scheduleFunction } from './function-schedule';
+import { scheduleSweep } from './function-schedule';
 import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
-import { deadLetterAlarm, secureQueue } from './secure-queue';
 import { ServiceFunction } from './service-function';
 
 export interface RenewalRemindersProps {
@@ -65,25 +64,15 @@ export class RenewalReminders extends Construct {
     this.topic.grantPublish(fn);
     eventBus.grantPutEventsTo(fn);
 
-    this.scheduleDeadLetters = secureQueue(this, 'ScheduleDeadLetters');
-    Validations.of(this.scheduleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the reminder schedule; an alarm watches it.',
-    });
-    this.schedule = scheduleFunction(this, 'Schedule', fn, {
+    const sweep = scheduleSweep(this, fn, {
       description: 'Runs the renewal reminder sweep',
       schedule: ScheduleExpression.rate(Duration.days(1)),
       maxEventAge: Duration.hours(6),
-      deadLetterQueue: this.scheduleDeadLetters,
-    });
-
-    this.alarms = [
-      deadLetterAlarm(
-        this,
-        'ScheduleDeadLettersAlarm',
-        this.scheduleDeadLetters,
+      deadLetterAlarmDescription:
         'The reminder schedule could not invoke its sweep: sellers may miss a renewal reminder',
-      ),
-    ];
+    });
+    this.schedule = sweep.schedule;
+    this.scheduleDeadLetters = sweep.deadLetters;
+    this.alarms = [sweep.alarm];
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -9,7 +9,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REFRESH_DUE_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
-import { scheduleFunction } from './function-schedule';
+import { scheduleSweep } from './function-schedule';
 import { definedOnly, handlerEntry } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
 import { deadLetterAlarm, secureQueue } from './secure-queue';
@@ -76,11 +76,6 @@ export class TokenRefresh extends Construct {
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: 10 },
     });
-    this.scheduleDeadLetters = secureQueue(this, 'ScheduleDeadLetters');
-    Validations.of(this.scheduleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the refresh schedule; an alarm watches it.',
-    });
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
       entry: handlerEntry('refresh-sweep'),
@@ -119,12 +114,14 @@ export class TokenRefresh extends Construct {
       }),
     );
 
-    this.schedule = scheduleFunction(this, 'Schedule', this.sweep.function, {
+    const sweep = scheduleSweep(this, this.sweep.function, {
       description: 'Runs the token refresh sweep',
       schedule: ScheduleExpression.rate(settings.sweepEvery ?? Duration.minutes(30)),
       maxEventAge: Duration.minutes(20),
-      deadLetterQueue: this.scheduleDeadLetters,
+      deadLetterAlarmDescription: 'The refresh schedule could not invoke its sweep',
     });
+    this.schedule = sweep.schedule;
+    this.scheduleDeadLetters = sweep.deadLetters;
 
     this.alarms = [
       deadLetterAlarm(
@@ -133,12 +130,7 @@ export class TokenRefresh extends Construct {
         this.deadLetters,
         'Grants whose refresh failed ten times are in the dead-letter queue: see the runbook in the README',
       ),
-      deadLetterAlarm(
-        this,
-        'ScheduleDeadLettersAlarm',
-        this.scheduleDeadLetters,
-        'The refresh schedule could not invoke its sweep',
-      ),
+      sweep.alarm,
       new Alarm(this, 'FailuresAlarm', {
         alarmDescription: 'Token refreshes keep failing (TikTok unavailable, or the app credentials): see the runbook',
         metric: serviceMetric('TokenRefreshFailed'),
