@@ -51,15 +51,21 @@ export interface Grant {
 }
 
 /** Something to deliver at least once: an event for the bus, or a readable message for people (SNS). */
-export type OutboxEntry =
-  | { readonly kind: 'event'; readonly id: string; readonly at: Date; readonly event: OutgoingEvent }
-  | {
-      readonly kind: 'notification';
-      readonly id: string;
-      readonly at: Date;
-      readonly subject: string;
-      readonly message: string;
-    };
+export type OutboxEntry = OutboxEntryBase &
+  (
+    | { readonly kind: 'event'; readonly event: OutgoingEvent }
+    | { readonly kind: 'notification'; readonly subject: string; readonly message: string }
+  );
+
+interface OutboxEntryBase {
+  readonly id: string;
+  readonly at: Date;
+  /**
+   * For a renewal reminder, the end of the authorization it is about: a call to act that is dropped undelivered
+   * once that end has moved (the seller authorized again) or the seller is no longer active.
+   */
+  readonly reminderFor?: Date;
+}
 
 /** A grant as first written; the store assigns the version. */
 export type NewGrant = Omit<Grant, 'version' | 'lease'>;

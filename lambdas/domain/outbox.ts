@@ -89,9 +89,20 @@ export async function deliverPendingEvents(
 async function deliver(
   deps: OutboxDependencies,
   grant: Grant,
-  entries: readonly OutboxEntry[],
+  all: readonly OutboxEntry[],
 ): Promise<{ delivered: number; failed: number }> {
   const sent = new Set<string>();
+  // A reminder about an end that has moved on, or to a seller no longer active, would ask for the wrong thing.
+  const superseded = all.filter(
+    (entry) =>
+      entry.reminderFor &&
+      (grant.status !== 'ACTIVE' || entry.reminderFor.getTime() !== grant.authorizationExpiresAt.getTime()),
+  );
+  if (superseded.length > 0) {
+    deps.log.info('dropping undelivered reminders about an end that has moved on', { openId: grant.openId });
+  }
+  const gone = new Set(superseded.map((entry) => entry.id));
+  const entries = all.filter((entry) => !gone.has(entry.id));
   const events = entries.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
   if (events.length > 0) {
     try {
@@ -118,7 +129,7 @@ async function deliver(
       });
     }
   }
-  if (sent.size > 0) await removeDelivered(deps, grant, sent);
+  if (sent.size + gone.size > 0) await removeDelivered(deps, grant, new Set([...sent, ...gone]));
   return { delivered: sent.size, failed: entries.length - sent.size };
 }
 

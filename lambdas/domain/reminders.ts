@@ -75,24 +75,30 @@ export async function remindIfDue(
     const eventId = `reminder:${openId}:${current.authorizationExpiresAt.getTime()}:${milestone}`;
     const forPeople = reminderForPeople(current, left, shops, reauthorizeUrl);
     sent = { milestone, ids: [eventId, `${eventId}:people`] };
+    const reminderFor = current.authorizationExpiresAt;
     return withOutbox(
       { ...current, remindersSent: [...new Set([...current.remindersSent, ...reached])].sort((a, b) => b - a) },
-      eventEntry(
-        'Authorization Expiring',
-        {
-          eventId,
-          openId,
-          occurredAt: now.toISOString(),
-          accountId: current.accountId,
-          expiresAt: current.authorizationExpiresAt.toISOString(),
-          daysLeft: left,
-          milestone,
-          shops,
-          reauthorizeUrl,
-        },
-        now,
-      ),
-      ...(deps.notifier ? [{ kind: 'notification' as const, id: `${eventId}:people`, at: now, ...forPeople }] : []),
+      {
+        ...eventEntry(
+          'Authorization Expiring',
+          {
+            eventId,
+            openId,
+            occurredAt: now.toISOString(),
+            accountId: current.accountId,
+            expiresAt: current.authorizationExpiresAt.toISOString(),
+            daysLeft: left,
+            milestone,
+            shops,
+            reauthorizeUrl,
+          },
+          now,
+        ),
+        reminderFor,
+      },
+      ...(deps.notifier
+        ? [{ kind: 'notification' as const, id: `${eventId}:people`, at: now, reminderFor, ...forPeople }]
+        : []),
     );
   });
   if (!grant || !sent) return undefined;

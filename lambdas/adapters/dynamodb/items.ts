@@ -41,6 +41,7 @@ const outboxItemSchema = z.discriminatedUnion('kind', [
     at: epochMs,
     type: z.enum(LIFECYCLE_EVENT_TYPES),
     detail: z.record(z.string(), z.unknown()),
+    reminderFor: epochMs.optional(),
   }),
   z.object({
     kind: z.literal('notification'),
@@ -48,18 +49,22 @@ const outboxItemSchema = z.discriminatedUnion('kind', [
     at: epochMs,
     subject: z.string(),
     message: z.string(),
+    reminderFor: epochMs.optional(),
   }),
 ]);
 
-const outboxEntryFromItem = (item: z.output<typeof outboxItemSchema>): OutboxEntry =>
-  item.kind === 'event'
-    ? { kind: 'event', id: item.id, at: item.at, event: { type: item.type, detail: item.detail } }
-    : item;
+const outboxEntryFromItem = (item: z.output<typeof outboxItemSchema>): OutboxEntry => {
+  if (item.kind === 'notification') return item;
+  const { type, detail, ...entry } = item;
+  return { ...entry, event: { type, detail } };
+};
 
-const outboxEntryItem = (entry: OutboxEntry) =>
-  entry.kind === 'event'
-    ? { kind: 'event', id: entry.id, at: entry.at.getTime(), type: entry.event.type, detail: entry.event.detail }
-    : { ...entry, at: entry.at.getTime() };
+const outboxEntryItem = (entry: OutboxEntry) => {
+  const times = { at: entry.at.getTime(), reminderFor: entry.reminderFor?.getTime() };
+  if (entry.kind === 'notification') return { ...entry, ...times };
+  const { event, ...rest } = entry;
+  return { ...rest, ...times, type: event.type, detail: event.detail };
+};
 
 export const grantItemSchema = z.object({
   openId: z.string().min(1),

@@ -201,6 +201,20 @@ describe('the outbox: every event and reminder delivered at least once, new toke
     expect(types()).toEqual(['Seller Authorized', 'Authorization Expiring']);
   });
 
+  it('drops an undelivered reminder once the seller has authorized again: it would name an end that moved on', async () => {
+    await authorize(h.deps, 20);
+    h.events.failNext(1);
+    expect(await remindEndingAuthorizations(h.deps, REMINDERS)).toEqual({ found: 1, reminded: 1, failed: 0 });
+    expect((await pending()).map((entry) => entry.kind)).toEqual(['event']);
+    h.clock.advance(MINUTE);
+    await authorize(h.deps, 365);
+
+    expect(await recover()).toEqual({ found: 1, delivered: 0, failed: 0 });
+
+    expect(types()).toEqual(['Seller Authorized', 'Seller Authorized']);
+    expect(await pending()).toEqual([]);
+  });
+
   it('goes on with the other sellers when one cannot be reminded, and reminds that one on the next run', async () => {
     const two = await createDomainHarness(dynamo, [
       { openId: 'seller-1', name: 'One', shops: [authorizedShop(SHOP)] },
