@@ -112,7 +112,7 @@ export async function serve(request: IncomingMessage, response: ServerResponse, 
       const summary = await served.jobs.outbox();
       return backToConsole(
         response,
-        `Outbox job: ${summary.found} sellers with undelivered events, ${summary.delivered} delivered, ${summary.failed} still waiting.`,
+        `Outbox job: ${summary.delivered} delivered, ${summary.failed} still waiting (sellers with undelivered events: ${summary.found}).`,
       );
     }
     case 'POST /_local/console/disconnect': {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type LocalService, startLocalService } from '../../local/local-service';
+import { TestClock } from '../support/local-journey';
 
 /** Debian's Chromium (installed by `npm test` when missing); another path can be given. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -15,6 +16,7 @@ describe('the local console, in a real browser', () => {
   let browser: Browser;
   let page: Page;
   let shot = 0;
+  const clock = new TestClock();
 
   const screenshot = async (name: string) => {
     await page.screenshot({
@@ -27,7 +29,7 @@ describe('the local console, in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    service = await startLocalService({ port: 0, env: {}, schedules: false });
+    service = await startLocalService({ port: 0, env: {}, schedules: false, clock });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -126,5 +128,26 @@ describe('the local console, in a real browser', () => {
     await page.waitForURL(/notice=Disconnected/);
     await screenshot('disconnected');
     expect(await sellerRow('sbx-open-us-0003').getAttribute('data-status')).toBe('REVOKED');
+  });
+
+  it('lists the events the bus refused as pending, and delivers them from its button', async () => {
+    service.events.failNext(1);
+    await page.getByRole('button', { name: 'Authorize a sandbox seller' }).click();
+    await page.getByLabel(/Sandbox Seller GB/).check();
+    await page.getByRole('button', { name: 'Authorize', exact: true }).click();
+    await page.getByRole('link', { name: 'Back to the console' }).click();
+    await page.waitForURL(`${service.url}/`);
+
+    const pending = page.locator('section', { has: page.getByRole('heading', { name: 'Events pending delivery' }) });
+    expect(await pending.textContent()).toContain('Seller Authorized');
+    await screenshot('events-pending');
+    clock.advance(3 * 60_000);
+    await page.getByRole('button', { name: 'Deliver pending events now' }).click();
+
+    await page.waitForURL(/notice=Outbox/);
+    expect(await page.getByRole('status').textContent()).toBe(
+      'Outbox job: 1 delivered, 0 still waiting (sellers with undelivered events: 1).',
+    );
+    expect(await pending.textContent()).toContain('Nothing waiting');
   });
 });
