@@ -89,6 +89,7 @@ export class TikTokShopAuthStack extends Stack {
       table: this.grantTable.table,
       eventBus: this.eventBus.bus,
       reminderTopic: this.reminders.topic,
+      settings: props.settings,
     });
     const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
     for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);

@@ -23,7 +23,7 @@ import { systemClock } from '../lambdas/shared/clock';
 import {
   CREDENTIALS_SETTINGS,
   linkSettings,
-  OUTBOX_SETTINGS,
+  outboxSettings,
   redirectSettings,
   reminderSettings,
   required,
@@ -145,7 +145,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const jobs = {
     refresh: () => runRefreshJob(dependencies, queue, refreshSettings),
     reminders: () => remindEndingAuthorizations(dependencies, reminders),
-    outbox: () => deliverPendingEvents(dependencies, OUTBOX_SETTINGS),
+    outbox: () => deliverPendingEvents(dependencies, outboxSettings(env)),
   };
   const receipts = new DynamoDbWebhookReceipts(dynamo.documentClient, TABLE_NAME);
   const appCredentials = await credentials.get();

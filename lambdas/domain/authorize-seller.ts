@@ -88,6 +88,10 @@ export async function completeAuthorization(
   const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops, now);
   await deps.store.putShops(shops);
 
+  // Without an account, the install's ticket exists before the event that announces it: the app is never told of
+  // an install it cannot claim. (A seller who came through another seller's renewal link gets neither.)
+  const ticket = binding || wrongSeller ? undefined : await issueTicket(tokens.openId, now, settings, deps);
+
   const summary = summarizeShops(shops);
   const occurredAt = now.toISOString();
   const eventId = deps.secrets.oneTimeValue();
@@ -113,6 +117,7 @@ export async function completeAuthorization(
     };
     const base = { eventId, openId: tokens.openId, occurredAt, sellerName: tokens.sellerName, shops: summary };
     const previousAccountId = existing?.accountId;
+    if (!binding && !ticket) return grant;
     return withOutbox(
       grant,
       binding
@@ -149,15 +154,21 @@ export async function completeAuthorization(
       reauthorization,
     };
   }
+  if (!ticket) throw new Error('an install without an account always has its ticket');
+  return { kind: 'pending-claim', openId: grant.openId, ...ticket };
+}
 
+/** A one-time ticket for the app to claim this authorization with, bound to it (a newer one supersedes it). */
+async function issueTicket(
+  openId: string,
+  authorizedAt: Date,
+  settings: CallbackSettings,
+  deps: Pick<Dependencies, 'store' | 'secrets'>,
+): Promise<{ ticket: string; ticketExpiresAt: Date }> {
   const ticket = deps.secrets.oneTimeValue();
-  const ticketExpiresAt = new Date(now.getTime() + settings.ticketTtlMs);
-  await deps.store.saveTicket(ticket, {
-    openId: grant.openId,
-    authorizedAt: grant.authorizedAt,
-    expiresAt: ticketExpiresAt,
-  });
-  return { kind: 'pending-claim', openId: grant.openId, ticket, ticketExpiresAt };
+  const ticketExpiresAt = new Date(authorizedAt.getTime() + settings.ticketTtlMs);
+  await deps.store.saveTicket(ticket, { openId, authorizedAt, expiresAt: ticketExpiresAt });
+  return { ticket, ticketExpiresAt };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { authorizeUrl, createAuthorizationLink, type LinkSettings } from './authorization-links';
 import type { Dependencies } from './dependencies';
 import type { EventDetails, LifecycleEventType } from './events';
 import { updateGrantFrom } from './grant-updates';
@@ -9,7 +10,20 @@ import type { Grant, OutboxEntry } from './model';
  * write and then removed from the item. When the bus or SNS fails, or the function dies in between, they stay on
  * the item, and the recovery sweep delivers them later: at least once, with the same `eventId` every time.
  */
-export type OutboxDependencies = Pick<Dependencies, 'store' | 'events' | 'notifier' | 'log' | 'clock'>;
+export type OutboxDependencies = Pick<Dependencies, 'store' | 'events' | 'notifier' | 'log' | 'clock' | 'secrets'>;
+
+export interface OutboxSettings {
+  /** Entries older than this are the recovery's: a function delivers its own within seconds of its write. */
+  readonly graceMs: number;
+  /** For the renewal links that reminders carry, made when they are delivered. */
+  readonly link: LinkSettings;
+}
+
+/**
+ * Stands for a renewal link in a stored reminder. The link's one-time state is created when the reminder is
+ * delivered, so that it is kept only hashed, never in clear on the grant item (nor in a table export or backup).
+ */
+export const RENEWAL_LINK = '{renewal link}';
 
 /** An event for the outbox; its `eventId` is the entry's id. */
 export function eventEntry<T extends LifecycleEventType>(type: T, detail: EventDetails[T], at: Date): OutboxEntry {
@@ -31,12 +45,14 @@ export async function deliverAfterCommit(
   deps: OutboxDependencies,
   written: Grant,
   ids: readonly string[],
+  link?: LinkSettings,
 ): Promise<void> {
   const wanted = new Set(ids);
   await deliver(
     deps,
     written,
     written.outbox.filter((entry) => wanted.has(entry.id)),
+    link,
   );
 }
 
@@ -55,7 +71,7 @@ export interface OutboxSweepSummary {
  */
 export async function deliverPendingEvents(
   deps: OutboxDependencies,
-  settings: { readonly graceMs: number },
+  settings: OutboxSettings,
 ): Promise<OutboxSweepSummary> {
   const before = new Date(deps.clock.now().getTime() - settings.graceMs);
   let found = 0;
@@ -69,7 +85,7 @@ export async function deliverPendingEvents(
       try {
         const grant = await deps.store.getGrant(ref.openId);
         const due = grant?.outbox.filter((entry) => entry.at.getTime() <= before.getTime()) ?? [];
-        const result = grant ? await deliver(deps, grant, due) : { delivered: 0, failed: 0 };
+        const result = grant ? await deliver(deps, grant, due, settings.link) : { delivered: 0, failed: 0 };
         delivered += result.delivered;
         failed += result.failed;
       } catch (error) {
@@ -90,19 +106,25 @@ async function deliver(
   deps: OutboxDependencies,
   grant: Grant,
   all: readonly OutboxEntry[],
+  link: LinkSettings | undefined,
 ): Promise<{ delivered: number; failed: number }> {
   const sent = new Set<string>();
-  // A reminder about an end that has moved on, or to a seller no longer active, would ask for the wrong thing.
+  // A reminder about an end that has moved on, or to a seller disconnected, would ask for the wrong thing.
   const superseded = all.filter(
     (entry) =>
       entry.reminderFor &&
-      (grant.status !== 'ACTIVE' || entry.reminderFor.getTime() !== grant.authorizationExpiresAt.getTime()),
+      (grant.status === 'REVOKED' || entry.reminderFor.getTime() !== grant.authorizationExpiresAt.getTime()),
   );
   if (superseded.length > 0) {
     deps.log.info('dropping undelivered reminders about an end that has moved on', { openId: grant.openId });
   }
   const gone = new Set(superseded.map((entry) => entry.id));
-  const entries = all.filter((entry) => !gone.has(entry.id));
+  const entries = await withRenewalLink(
+    deps,
+    grant,
+    all.filter((entry) => !gone.has(entry.id)),
+    link,
+  );
   const events = entries.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
   if (events.length > 0) {
     try {
@@ -131,6 +153,36 @@ async function deliver(
   }
   if (sent.size + gone.size > 0) await removeDelivered(deps, grant, new Set([...sent, ...gone]));
   return { delivered: sent.size, failed: entries.length - sent.size };
+}
+
+/**
+ * The entries with the renewal link made: a fresh state bound to the seller and their account, valid until the
+ * authorization ends (people read reminders days later), or the App Store path's link for a seller no account has
+ * claimed. Without link settings, entries that need one stay for a delivery that has them.
+ */
+async function withRenewalLink(
+  deps: OutboxDependencies,
+  grant: Grant,
+  entries: readonly OutboxEntry[],
+  link: LinkSettings | undefined,
+): Promise<OutboxEntry[]> {
+  const needsLink = (entry: OutboxEntry) =>
+    entry.kind === 'event' ? entry.event.detail.reauthorizeUrl === RENEWAL_LINK : entry.message.includes(RENEWAL_LINK);
+  if (!entries.some(needsLink)) return [...entries];
+  if (!link) return entries.filter((entry) => !needsLink(entry));
+  const url = grant.accountId
+    ? (
+        await createAuthorizationLink({ accountId: grant.accountId, openId: grant.openId }, deps, link, {
+          expiresAt: grant.authorizationExpiresAt,
+        })
+      ).url
+    : authorizeUrl(link);
+  return entries.map((entry) => {
+    if (!needsLink(entry)) return entry;
+    return entry.kind === 'event'
+      ? { ...entry, event: { ...entry.event, detail: { ...entry.event.detail, reauthorizeUrl: url } } }
+      : { ...entry, message: entry.message.replace(RENEWAL_LINK, url) };
+  });
 }
 
 /**

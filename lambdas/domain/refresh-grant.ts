@@ -228,7 +228,8 @@ async function requireReauthorization(
     now,
   );
   await updateReleasingLease(
-    withOutbox({ ...grant, status: 'REAUTH_REQUIRED', lastError: reason }, event),
+    grant,
+    (base) => withOutbox({ ...base, status: 'REAUTH_REQUIRED', lastError: reason }, event),
     eventId,
     deps,
     holder,
@@ -237,19 +238,29 @@ async function requireReauthorization(
 }
 
 /**
- * Writes the leased grant with its event and gives the lease back; when another write moved the grant on meanwhile,
- * that write's facts are newer: nothing is written, the lease is given back, and no event goes out.
+ * Writes what this refresh learnt (with its event) and gives the lease back. When another write moved the grant on
+ * meanwhile (an outbox clean-up, a reminder, a claim), what was learnt still holds as long as the refresh token is
+ * the one this refresh used: it is applied on top; otherwise (new tokens, a new authorization, a revocation) the
+ * newer facts stand, nothing is written and no event goes out.
  */
-async function updateReleasingLease(next: Grant, eventId: string, deps: Dependencies, holder: string): Promise<void> {
-  let written: Grant;
+async function updateReleasingLease(
+  leased: Grant,
+  change: (base: Grant) => Grant,
+  eventId: string,
+  deps: Dependencies,
+  holder: string,
+): Promise<void> {
+  let written: Grant | undefined;
   try {
-    written = await deps.store.updateGrant(next, { releaseLeaseOf: holder });
+    written = await deps.store.updateGrant(change(leased), { releaseLeaseOf: holder });
   } catch (error) {
     if (!(error instanceof StaleGrantError)) throw error;
-    await deps.store.releaseLease(next.openId, holder);
-    return;
+    written = await updateGrantWithRetry(deps, leased.openId, (current) =>
+      current?.status === 'ACTIVE' && current.refreshToken === leased.refreshToken ? change(current) : undefined,
+    );
+    await deps.store.releaseLease(leased.openId, holder);
   }
-  await deliverAfterCommit(deps, written, [eventId]);
+  if (written?.outbox.some((entry) => entry.id === eventId)) await deliverAfterCommit(deps, written, [eventId]);
 }
 
 async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, holder: string): Promise<void> {
@@ -271,7 +282,8 @@ async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, h
     now,
   );
   await updateReleasingLease(
-    withOutbox({ ...grant, refreshFailures: failures, lastError: reason }, event),
+    grant,
+    (base) => withOutbox({ ...base, refreshFailures: base.refreshFailures + 1, lastError: reason }, event),
     eventId,
     deps,
     holder,

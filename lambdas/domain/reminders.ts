@@ -1,8 +1,8 @@
-import { authorizeUrl, createAuthorizationLink, type LinkSettings } from './authorization-links';
+import type { LinkSettings } from './authorization-links';
 import type { Dependencies } from './dependencies';
 import { updateGrantFrom } from './grant-updates';
 import type { Grant } from './model';
-import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
+import { deliverAfterCommit, eventEntry, RENEWAL_LINK, withOutbox } from './outbox';
 import { summarizeShops } from './shops';
 
 const DAY = 86_400_000;
@@ -53,27 +53,19 @@ export async function remindIfDue(
   const seen = await deps.store.getGrant(openId);
   if (!seen || dueMilestone(seen, now, settings.milestones) === undefined) return undefined;
 
-  const reauthorizeUrl = seen.accountId
-    ? (
-        await createAuthorizationLink({ accountId: seen.accountId, openId }, deps, settings.link, {
-          expiresAt: seen.authorizationExpiresAt,
-        })
-      ).url
-    : authorizeUrl(settings.link);
   const shops = summarizeShops(await deps.store.listShops(openId));
+  // The link is made when the reminder is delivered (outbox), so its one-time state is never kept in clear.
+  const reauthorizeUrl = RENEWAL_LINK;
 
   let sent: { milestone: number; ids: string[] } | undefined;
   const grant = await updateGrantFrom(deps, seen, (current) => {
     const milestone = current && dueMilestone(current, now, settings.milestones);
     sent = undefined;
-    // The link was made for the end and the account read above; if either moved, the next run reminds afresh.
     if (!current || milestone === undefined) return undefined;
-    if (current.authorizationExpiresAt.getTime() !== seen.authorizationExpiresAt.getTime()) return undefined;
-    if (current.accountId !== seen.accountId) return undefined;
     const left = daysLeft(current.authorizationExpiresAt, now);
     const reached = settings.milestones.filter((each) => left <= each);
     const eventId = `reminder:${openId}:${current.authorizationExpiresAt.getTime()}:${milestone}`;
-    const forPeople = reminderForPeople(current, left, shops, reauthorizeUrl);
+    const forPeople = reminderForPeople(current, left, shops, reauthorizeUrl, eventId);
     sent = { milestone, ids: [eventId, `${eventId}:people`] };
     const reminderFor = current.authorizationExpiresAt;
     return withOutbox(
@@ -102,7 +94,7 @@ export async function remindIfDue(
     );
   });
   if (!grant || !sent) return undefined;
-  await deliverAfterCommit(deps, grant, sent.ids);
+  await deliverAfterCommit(deps, grant, sent.ids, settings.link);
   return sent.milestone;
 }
 
@@ -153,6 +145,7 @@ function reminderForPeople(
   left: number,
   shops: readonly { name: string; region: string }[],
   reauthorizeUrl: string,
+  reference: string,
 ): { subject: string; message: string } {
   const days = left === 1 ? '1 day' : `${left} days`;
   // SNS takes subjects of fewer than 100 characters.
@@ -165,6 +158,8 @@ function reminderForPeople(
     reauthorizeUrl,
     '',
     'Until the end the app keeps working; after it, the app cannot act for this seller until they authorize again.',
+    '',
+    `Reference: ${reference} (a message with the same reference is a repeat).`,
   ].join('\n');
   return { subject, message };
 }

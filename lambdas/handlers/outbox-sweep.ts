@@ -2,13 +2,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { deliverPendingEvents, type OutboxDependencies, type OutboxSweepSummary } from '../domain/outbox';
+import {
+  deliverPendingEvents,
+  type OutboxDependencies,
+  type OutboxSettings,
+  type OutboxSweepSummary,
+} from '../domain/outbox';
 import { awsBaseDependencies, awsNotifier } from '../shared/aws-dependencies';
-import { OUTBOX_SETTINGS } from '../shared/config';
+import { outboxSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
 
-export type OutboxSweepDependencies = OutboxDependencies & { readonly settings: typeof OUTBOX_SETTINGS };
+export type OutboxSweepDependencies = OutboxDependencies & { readonly settings: OutboxSettings };
 
 /**
  * Run every few minutes by EventBridge Scheduler: delivers the events and messages that a function stored with its
@@ -29,5 +34,5 @@ export function createOutboxSweepHandler(dependencies: () => OutboxSweepDependen
 }
 
 export const handler = createOutboxSweepHandler(
-  once(() => ({ ...awsBaseDependencies(), notifier: awsNotifier(), settings: OUTBOX_SETTINGS })),
+  once(() => ({ ...awsBaseDependencies(), notifier: awsNotifier(), settings: outboxSettings(process.env) })),
 );

@@ -3,6 +3,7 @@ import { DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL } from '../adapters/tiktok/
 import type { LinkSettings } from '../domain/authorization-links';
 import type { CallbackSettings } from '../domain/authorize-seller';
 import type { CredentialsSettings } from '../domain/credentials';
+import type { OutboxSettings } from '../domain/outbox';
 import type { ReminderSettings } from '../domain/reminders';
 import type { TokenRefreshSettings } from '../domain/token-refresh';
 import type { WebhookSettings } from '../domain/webhooks';
@@ -77,10 +78,12 @@ export function tiktokEndpoints(env: NodeJS.ProcessEnv): { authBaseUrl: string; 
 }
 
 /**
- * The outbox's recovery sweep delivers entries older than this: a function delivers its own within seconds of
- * its write, and the sweep should not race it.
+ * The outbox's recovery sweep delivers entries older than 2 minutes: a function delivers its own within seconds
+ * of its write, and the sweep should not race it. Reminders' renewal links are made as they are delivered.
  */
-export const OUTBOX_SETTINGS = { graceMs: 2 * 60_000 } as const;
+export function outboxSettings(env: NodeJS.ProcessEnv): OutboxSettings {
+  return { graceMs: 2 * MINUTE, link: linkSettings(env) };
+}
 
 export const CREDENTIALS_SETTINGS: CredentialsSettings = {
   refreshWithinMs: 5 * MINUTE,

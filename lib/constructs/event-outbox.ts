@@ -8,7 +8,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PENDING_EVENTS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import { scheduleSweep } from './function-schedule';
-import { handlerEntry } from './function-settings';
+import { handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
 import { ServiceFunction } from './service-function';
 import { serviceMetric } from './token-refresh';
@@ -18,6 +18,8 @@ export interface EventOutboxProps {
   readonly eventBus: IEventBus;
   /** Where the readable reminders go; the sweep delivers those left undelivered too. */
   readonly reminderTopic: ITopic;
+  /** The market's authorize page and the service id, for the renewal links made as reminders are delivered. */
+  readonly settings: LinkEnvironmentSettings;
 }
 
 /**
@@ -39,14 +41,18 @@ export class EventOutbox extends Construct {
       entry: handlerEntry('outbox-sweep'),
       description: 'Delivers lifecycle events and reminders that were stored but not delivered',
       timeout: Duration.minutes(2),
+      // One sweep at a time: two would send the same reminder e-mail twice.
+      reservedConcurrentExecutions: 1,
       environment: {
         TABLE_NAME: table.tableName,
         EVENT_BUS_NAME: eventBus.eventBusName,
         REMINDER_TOPIC_ARN: reminderTopic.topicArn,
+        ...linkEnvironment(props.settings),
       },
     });
     const fn = this.sweep.function;
-    grantTableActions(fn, table, ['GetItem', 'UpdateItem', 'Query'], [PENDING_EVENTS_INDEX.indexName]);
+    // PutItem: the renewal link's state, stored hashed.
+    grantTableActions(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query'], [PENDING_EVENTS_INDEX.indexName]);
     eventBus.grantPutEventsTo(fn);
     reminderTopic.grantPublish(fn);
 

@@ -56,7 +56,11 @@ describe('operations on AWS', () => {
     const dynamo = policies.find((statement: { Action: unknown }) =>
       JSON.stringify(statement.Action).includes('dynamodb'),
     );
-    expect(dynamo.Action).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
+    expect(dynamo.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Delivers lifecycle events and reminders that were stored but not delivered',
+      ReservedConcurrentExecutions: 1,
+    });
     expect(JSON.stringify(dynamo.Resource)).toContain('/index/ByPendingEvents');
   });
 

@@ -67,14 +67,31 @@ export async function createDomainHarness(
  * answer: a race put at one exact place, through the port, without touching the code under test.
  */
 export function afterCall<T extends object>(port: T, method: keyof T, action: () => Promise<unknown>, nth = 1): T {
+  return aroundCall(port, method, action, nth, 'after');
+}
+
+/** The same, with `action` run right before the call (for a call that fails, such as a refusal). */
+export function beforeCall<T extends object>(port: T, method: keyof T, action: () => Promise<unknown>, nth = 1): T {
+  return aroundCall(port, method, action, nth, 'before');
+}
+
+function aroundCall<T extends object>(
+  port: T,
+  method: keyof T,
+  action: () => Promise<unknown>,
+  nth: number,
+  when: 'before' | 'after',
+): T {
   let calls = 0;
   return new Proxy(port, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver);
       if (key !== method || typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
+        const now = ++calls === nth;
+        if (now && when === 'before') await action();
         const result = await value.apply(target, args);
-        if (++calls === nth) await action();
+        if (now && when === 'after') await action();
         return result;
       };
     },

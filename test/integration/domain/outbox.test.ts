@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { createAuthorizationLink } from '../../../lambdas/domain/authorization-links';
 import { completeAuthorization } from '../../../lambdas/domain/authorize-seller';
@@ -12,7 +13,14 @@ import { receiveWebhook } from '../../../lambdas/domain/webhooks';
 import type { GrantStore, Notifier } from '../../../lambdas/ports';
 import type { Log } from '../../../lambdas/shared/logger';
 import { type LocalDynamoDb, startDynalite } from '../../../local/embedded-dynamodb';
-import { createDomainHarness, type DomainHarness, REMINDERS, WEBHOOKS, webhookOf } from '../../support/domain-harness';
+import {
+  beforeCall,
+  createDomainHarness,
+  type DomainHarness,
+  REMINDERS,
+  WEBHOOKS,
+  webhookOf,
+} from '../../support/domain-harness';
 import { authorizedShop } from '../../support/tiktok-world';
 
 const MINUTE = 60_000;
@@ -20,7 +28,7 @@ const DAY = 24 * 60 * MINUTE;
 const SHOP = '7494000000000000555';
 const CALLBACK = { ticketTtlMs: 30 * MINUTE };
 const REFRESH = { refreshAheadMs: 2 * DAY, leaseMs: MINUTE };
-const OUTBOX = { graceMs: 2 * MINUTE };
+const OUTBOX = { graceMs: 2 * MINUTE, link: REMINDERS.link };
 
 /**
  * The store as a function sees it when it dies right after `method`'s first write reached DynamoDB: that write
@@ -215,6 +223,22 @@ describe('the outbox: every event and reminder delivered at least once, new toke
     expect(await pending()).toEqual([]);
   });
 
+  it('keeps no renewal link in clear while a reminder waits: its state is made when the reminder goes out', async () => {
+    await authorize(h.deps, 20);
+    h.events.failNext(1);
+    await remindEndingAuthorizations(h.deps, REMINDERS);
+    const { Items } = await dynamo.client.send(new ScanCommand({ TableName: h.tableName }));
+    expect(JSON.stringify(Items)).not.toContain('state=');
+
+    await recover();
+
+    const reminder = h.events.list().find((event) => event['detail-type'] === 'Authorization Expiring');
+    const url = new URL(z.object({ reauthorizeUrl: z.string() }).parse(reminder?.detail).reauthorizeUrl);
+    const state = url.searchParams.get('state') ?? '';
+    const renewed = completeAuthorization({ code: h.world.authorize('seller-1', 365), state }, h.deps, CALLBACK);
+    await expect(renewed).resolves.toMatchObject({ kind: 'authorized', openId: 'seller-1', accountId: 'acc-1' });
+  });
+
   it('goes on with the other sellers when one cannot be reminded, and reminds that one on the next run', async () => {
     const two = await createDomainHarness(dynamo, [
       { openId: 'seller-1', name: 'One', shops: [authorizedShop(SHOP)] },
@@ -251,6 +275,22 @@ describe('the outbox: every event and reminder delivered at least once, new toke
       const credentials = await getShopCredentials(SHOP, h.deps, { refreshWithinMs: 0, leaseMs: MINUTE, waitMs: 0 });
       expect(h.world.acceptsAccessToken('seller-1', credentials.accessToken)).toBe(true);
       expect(types()).toEqual(['Seller Authorized', 'Tokens Refreshed']);
+    });
+
+    it('refused by TikTok are recorded even when an outbox clean-up moved the grant on during the call', async () => {
+      await authorize();
+      h.clock.advance(6 * DAY);
+      h.world.cancel('seller-1');
+      const meanwhile = beforeCall(h.world, 'refreshTokens', async () => {
+        const current = await h.deps.store.getGrant('seller-1');
+        if (current) await h.deps.store.updateGrant({ ...current, outbox: [] });
+      });
+
+      const outcome = refreshQueuedGrant('seller-1', 'worker-1', { ...h.deps, tiktok: meanwhile }, REFRESH);
+
+      expect(await outcome).toBe('reauthorization-required');
+      expect((await h.deps.store.getGrant('seller-1'))?.status).toBe('REAUTH_REQUIRED');
+      expect(types()).toEqual(['Seller Authorized', 'Reauthorization Required']);
     });
 
     it('that still cannot be written are reported as an error line, for the alarm', async () => {

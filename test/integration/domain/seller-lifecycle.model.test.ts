@@ -42,7 +42,7 @@ const TICKET_MS = 30 * 60_000;
 const REFRESH = { refreshAheadMs: 2 * DAY, leaseMs: 60_000 };
 const CREDENTIALS = { refreshWithinMs: 5 * 60_000, leaseMs: 30_000, waitMs: 0 };
 const CALLBACK = { ticketTtlMs: TICKET_MS };
-const OUTBOX = { graceMs: 2 * 60_000 };
+const OUTBOX = { graceMs: 2 * 60_000, link: REMINDERS.link };
 
 /** Shop A starts with seller 1 and may move, once, to seller 3 (a shop authorized again under another open_id). */
 const [A, B, C] = ['7494000000000000001', '7494000000000000002', '7494000000000000003'];
