@@ -34,12 +34,12 @@ export function dueMilestone(grant: Grant, now: Date, milestones: readonly numbe
 /**
  * Reminds the seller that their authorization ends soon, once per milestone and end:
  * 1. the grant is read, and nothing happens unless a milestone is due;
- * 2. a fresh authorization link, its state bound to the seller and their account and valid until the authorization
- *    ends (a seller reads a reminder days later), or a plain link for a seller no account has claimed;
- * 3. the milestone (and every milestone reached with it) is recorded on the grant together with the reminder, for
+ * 2. the milestone (and every milestone reached with it) is recorded on the grant together with the reminder, for
  *    machines (`Authorization Expiring`) and for people, in one conditional write: two reminders racing (the daily
  *    job and TikTok's type 7 webhook) record it once, and a recorded reminder is delivered at least once (the
- *    outbox). Its id is the same for the same seller, end and milestone.
+ *    outbox). Its id is the same for the same seller, end and milestone;
+ * 3. on delivery, its renewal link is made: a fresh state bound to the seller and their account and valid until
+ *    the authorization ends (a seller reads a reminder days later), or a plain link for an unclaimed seller.
  * Returns the milestone sent, if one was.
  */
 export type ReminderDependencies = Pick<Dependencies, 'store' | 'clock' | 'secrets' | 'events' | 'log' | 'notifier'>;
@@ -54,8 +54,6 @@ export async function remindIfDue(
   if (!seen || dueMilestone(seen, now, settings.milestones) === undefined) return undefined;
 
   const shops = summarizeShops(await deps.store.listShops(openId));
-  // The link is made when the reminder is delivered (outbox), so its one-time state is never kept in clear.
-  const reauthorizeUrl = RENEWAL_LINK;
 
   let sent: { milestone: number; ids: string[] } | undefined;
   const grant = await updateGrantFrom(deps, seen, (current) => {
@@ -65,7 +63,8 @@ export async function remindIfDue(
     const left = daysLeft(current.authorizationExpiresAt, now);
     const reached = settings.milestones.filter((each) => left <= each);
     const eventId = `reminder:${openId}:${current.authorizationExpiresAt.getTime()}:${milestone}`;
-    const forPeople = reminderForPeople(current, left, shops, reauthorizeUrl, eventId);
+    // The link is made when the reminder is delivered, so its one-time state is never kept in clear on the item.
+    const forPeople = reminderForPeople(current, left, shops, RENEWAL_LINK, eventId);
     sent = { milestone, ids: [eventId, `${eventId}:people`] };
     const reminderFor = current.authorizationExpiresAt;
     return withOutbox(
@@ -82,7 +81,7 @@ export async function remindIfDue(
             daysLeft: left,
             milestone,
             shops,
-            reauthorizeUrl,
+            reauthorizeUrl: RENEWAL_LINK,
           },
           now,
         ),
