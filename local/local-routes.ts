@@ -209,6 +209,7 @@ async function pendingDeliveries(served: Served): Promise<PendingDelivery[]> {
   const pending: PendingDelivery[] = [];
   let cursor: string | undefined;
   do {
+    // Every pending entry, however recent: the latest date there is.
     const page = await served.store.listPendingEvents(new Date(8.64e15), cursor);
     for (const { openId } of page.items) {
       for (const entry of (await served.store.getGrant(openId))?.outbox ?? []) {

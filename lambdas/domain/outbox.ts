@@ -48,12 +48,20 @@ export async function deliverAfterCommit(
   link?: LinkSettings,
 ): Promise<void> {
   const wanted = new Set(ids);
-  await deliver(
-    deps,
-    written,
-    written.outbox.filter((entry) => wanted.has(entry.id)),
-    link,
-  );
+  try {
+    await deliver(
+      deps,
+      written,
+      written.outbox.filter((entry) => wanted.has(entry.id)),
+      link,
+    );
+  } catch (error) {
+    // Making a reminder's renewal link can fail too (its state is a write): the entries wait for the sweep.
+    deps.log.error('events stored with their change were not delivered; the recovery sweep will', {
+      openId: written.openId,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+  }
 }
 
 export interface OutboxSweepSummary {

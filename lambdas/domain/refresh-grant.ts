@@ -11,7 +11,7 @@ import {
   TikTokReauthorizationRequiredError,
 } from './errors';
 import { updateGrantWithRetry } from './grant-updates';
-import type { Grant, TokenSet } from './model';
+import type { Grant, OutboxEntry, TokenSet } from './model';
 import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
 
 export interface RefreshOptions {
@@ -90,7 +90,10 @@ export async function refreshGrant(
 export const TOKENS_NOT_STORED_MESSAGE =
   'new tokens from TikTok could not be stored: the seller may have to authorize again';
 
-/** Attempts at sealing and writing new tokens, 0.2 + 0.4 + 0.8 s apart: well inside every function's timeout. */
+/**
+ * Attempts at sealing and writing new tokens, 0.2 + 0.4 + 0.8 s apart. The calls themselves are bounded only by the
+ * SDK clients' timeouts, so a very slow KMS or DynamoDB can still outlast the function's own timeout.
+ */
 const TOKEN_WRITE_ATTEMPTS = 4;
 
 /**
@@ -221,16 +224,21 @@ async function requireReauthorization(
   cause?: unknown,
 ): Promise<ReauthorizationRequiredError> {
   const now = deps.clock.now();
-  const eventId = deps.secrets.oneTimeValue();
   const event = eventEntry(
     'Reauthorization Required',
-    { eventId, openId: grant.openId, occurredAt: now.toISOString(), accountId: grant.accountId, reason },
+    {
+      eventId: deps.secrets.oneTimeValue(),
+      openId: grant.openId,
+      occurredAt: now.toISOString(),
+      accountId: grant.accountId,
+      reason,
+    },
     now,
   );
   await updateReleasingLease(
     grant,
-    (base) => withOutbox({ ...base, status: 'REAUTH_REQUIRED', lastError: reason }, event),
-    eventId,
+    (base) => ({ ...base, status: 'REAUTH_REQUIRED', lastError: reason }),
+    event,
     deps,
     holder,
   );
@@ -246,32 +254,32 @@ async function requireReauthorization(
 async function updateReleasingLease(
   leased: Grant,
   change: (base: Grant) => Grant,
-  eventId: string,
+  event: OutboxEntry,
   deps: Dependencies,
   holder: string,
 ): Promise<void> {
+  const withEvent = (base: Grant) => withOutbox(change(base), event);
   let written: Grant | undefined;
   try {
-    written = await deps.store.updateGrant(change(leased), { releaseLeaseOf: holder });
+    written = await deps.store.updateGrant(withEvent(leased), { releaseLeaseOf: holder });
   } catch (error) {
     if (!(error instanceof StaleGrantError)) throw error;
     written = await updateGrantWithRetry(deps, leased.openId, (current) =>
-      current?.status === 'ACTIVE' && current.refreshToken === leased.refreshToken ? change(current) : undefined,
+      current?.status === 'ACTIVE' && current.refreshToken === leased.refreshToken ? withEvent(current) : undefined,
     );
     await deps.store.releaseLease(leased.openId, holder);
   }
-  if (written?.outbox.some((entry) => entry.id === eventId)) await deliverAfterCommit(deps, written, [eventId]);
+  if (written?.outbox.some((entry) => entry.id === event.id)) await deliverAfterCommit(deps, written, [event.id]);
 }
 
 async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, holder: string): Promise<void> {
   const reason = error instanceof Error ? error.message : 'unknown failure';
   const failures = grant.refreshFailures + 1;
   const now = deps.clock.now();
-  const eventId = deps.secrets.oneTimeValue();
   const event = eventEntry(
     'Token Refresh Failed',
     {
-      eventId,
+      eventId: deps.secrets.oneTimeValue(),
       openId: grant.openId,
       occurredAt: now.toISOString(),
       reason,
@@ -283,8 +291,8 @@ async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, h
   );
   await updateReleasingLease(
     grant,
-    (base) => withOutbox({ ...base, refreshFailures: base.refreshFailures + 1, lastError: reason }, event),
-    eventId,
+    (base) => ({ ...base, refreshFailures: base.refreshFailures + 1, lastError: reason }),
+    event,
     deps,
     holder,
   );

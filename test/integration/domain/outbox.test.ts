@@ -239,6 +239,18 @@ describe('the outbox: every event and reminder delivered at least once, new toke
     await expect(renewed).resolves.toMatchObject({ kind: 'authorized', openId: 'seller-1', accountId: 'acc-1' });
   });
 
+  it('records a reminder whose renewal link cannot be made yet, and delivers it with the recovery', async () => {
+    await authorize(h.deps, 20);
+    const flaky = { ...h.deps, store: failsFor(h.deps.store, 'saveState', 1, () => true) };
+
+    expect(await remindEndingAuthorizations(flaky, REMINDERS)).toEqual({ found: 1, reminded: 1, failed: 0 });
+    expect(types()).toEqual(['Seller Authorized']);
+    expect(await recover()).toEqual({ found: 1, delivered: 2, failed: 0 });
+
+    expect(types()).toEqual(['Seller Authorized', 'Authorization Expiring']);
+    expect(h.notifications.list()).toHaveLength(1);
+  });
+
   it('goes on with the other sellers when one cannot be reminded, and reminds that one on the next run', async () => {
     const two = await createDomainHarness(dynamo, [
       { openId: 'seller-1', name: 'One', shops: [authorizedShop(SHOP)] },
