@@ -54,6 +54,14 @@ export interface EventPublisher {
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
 
+/**
+ * The time the current invocation may still spend: every TikTok and AWS call fits in it, and no attempt starts
+ * that cannot finish. Outside an invocation (tests, scripts) it is unlimited.
+ */
+export interface TimeBudget {
+  remainingMs(): number;
+}
+
 export interface Clock {
   now(): Date;
   sleep(ms: number): Promise<void>;
@@ -69,6 +77,27 @@ export interface SecretGenerator {
 export interface RefreshQueue {
   /** Enqueues one message per seller; fails when any could not be enqueued. */
   enqueue(openIds: readonly string[]): Promise<void>;
+}
+
+/** What the service remembers of TikTok's refusals across every function: the refresh circuit breaker's state. */
+export interface RefusalRecord {
+  /** The latest suspect refusal of each seller refused lately. */
+  readonly refusals: ReadonlyArray<{ readonly openId: string; readonly at: Date }>;
+  /** When a refresh last worked, for any seller (written at most every few minutes). */
+  readonly lastSuccessAt?: Date;
+  /** Refreshes are paused until then. */
+  readonly pausedUntil?: Date;
+}
+
+/** The circuit breaker's shared memory (one item, read and written by every function that refreshes). */
+export interface RefusalLedger {
+  read(): Promise<RefusalRecord>;
+  /** Notes a suspect refusal of `openId`, forgetting refusals older than `forgetBefore`; the record as it is now. */
+  recordRefusal(openId: string, at: Date, forgetBefore: Date): Promise<RefusalRecord>;
+  /** Notes that a refresh worked at `at` (a later success already noted stands). */
+  recordSuccess(at: Date): Promise<void>;
+  /** Pauses every refresh until `until` (a longer pause already in force stands). */
+  pause(until: Date): Promise<void>;
 }
 
 /** Messages for people (the app's team), next to the events for machines. */
@@ -134,6 +163,13 @@ export interface GrantStore {
 
   /** Sellers, by status or all of them, a page at a time (at most `limit`). */
   listGrants(options: { status?: GrantStatus; cursor?: string; limit?: number }): Promise<Page<GrantSummary>>;
+  /**
+   * Marks an active grant's refresh as queued until `until`, unless it is already (queued, or waiting out a backoff
+   * or a pause); true when this caller marked it, and so enqueues it.
+   */
+  claimRefresh(openId: string, now: Date, until: Date): Promise<boolean>;
+  /** Keeps a grant's refresh marked as queued until `until`: its message waits out a backoff, or refreshes pause. */
+  holdRefresh(openId: string, until: Date): Promise<void>;
   /** Active grants whose access token expires before `before`, soonest first within each page. */
   listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>>;
   /** Active grants whose authorization ends before `before`. */

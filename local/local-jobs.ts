@@ -1,11 +1,11 @@
-import { retryDelaySeconds } from '../lambdas/adapters/queue/sqs-refresh-queue';
 import type { Dependencies } from '../lambdas/domain/dependencies';
 import {
   enqueueDueGrants,
   type QueuedRefreshOutcome,
+  type RefreshWorkerSettings,
   refreshQueuedGrants,
-  type TokenRefreshSettings,
 } from '../lambdas/domain/token-refresh';
+import { functionBudgetMs, withinBudget } from '../lambdas/shared/time-budget';
 import type { LocalRefreshQueue } from './local-refresh-queue';
 
 export interface RefreshJobSummary {
@@ -25,23 +25,25 @@ export interface RefreshJobSummary {
 export async function runRefreshJob(
   deps: Dependencies,
   queue: LocalRefreshQueue,
-  settings: TokenRefreshSettings & { readonly concurrency: number },
+  settings: RefreshWorkerSettings,
 ): Promise<RefreshJobSummary> {
   const sweep = await enqueueDueGrants({ ...deps, queue }, settings);
   const outcomes: Partial<Record<QueuedRefreshOutcome, number>> = {};
   for (let batch = queue.receive(10); batch.length > 0; batch = queue.receive(10)) {
-    const result = await refreshQueuedGrants(batch, deps, settings);
-    for (const { id, outcome } of result.outcomes) {
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (outcome !== 'retry') queue.delete(id);
-    }
-    for (const message of result.retry) queue.retryLater(message.id, retryDelaySeconds(message.receiveCount));
+    // Each batch is one worker invocation, with the worker's budget.
+    const result = await withinBudget(functionBudgetMs('refresh-worker'), () =>
+      refreshQueuedGrants(batch, deps, settings),
+    );
+    for (const { outcome } of result.outcomes) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    const handedBack = new Set(result.handBack.map(({ message }) => message.id));
+    for (const message of batch) if (!handedBack.has(message.id)) queue.delete(message.id);
+    for (const { message, delaySeconds } of result.handBack) queue.retryLater(message.id, delaySeconds);
   }
   return {
     found: sweep.found,
     enqueued: sweep.enqueued,
     refreshed: outcomes.refreshed ?? 0,
-    failed: outcomes.retry ?? 0,
+    failed: (outcomes.retry ?? 0) + (outcomes['suspect-refusal'] ?? 0),
     reauthorizationRequired: outcomes['reauthorization-required'] ?? 0,
     outcomes,
     queue: queue.depth(),

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { cryptoSecrets } from '../lambdas/adapters/crypto-secrets';
 import { createGrantTable } from '../lambdas/adapters/dynamodb/create-table';
 import { DynamoDbGrantStore } from '../lambdas/adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbRefusalLedger } from '../lambdas/adapters/dynamodb/dynamodb-refusal-ledger';
 import { DynamoDbWebhookReceipts } from '../lambdas/adapters/dynamodb/dynamodb-webhook-receipts';
 import { RecordingEventPublisher } from '../lambdas/adapters/events/recording-event-publisher';
 import { RecordingNotifier } from '../lambdas/adapters/notify/recording-notifier';
@@ -34,6 +35,7 @@ import {
 import { json } from '../lambdas/shared/http';
 import { logger } from '../lambdas/shared/powertools';
 import { type FunctionGroup } from '../lambdas/shared/routes';
+import { invocationBudget } from '../lambdas/shared/time-budget';
 import { type LocalDynamoDb, startDynalite } from './embedded-dynamodb';
 import { type ApiHandler, writeResult } from './gateway';
 import { type RefreshJobSummary, runRefreshJob } from './local-jobs';
@@ -131,14 +133,17 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       credentials,
       ...tiktokEndpoints(env),
       timeoutMs: options.tiktokTimeoutMs,
+      budget: invocationBudget,
       clock,
       log: logger,
     }),
     events,
+    refusals: new DynamoDbRefusalLedger(dynamo.documentClient, TABLE_NAME),
     clock,
     secrets: cryptoSecrets,
     log: logger,
     notifier: notifications,
+    budget: invocationBudget,
   };
   const refreshSettings = tokenRefreshSettings(env);
   const reminders = reminderSettings(env);

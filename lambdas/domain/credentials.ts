@@ -4,8 +4,12 @@ import {
   GrantNotFoundError,
   LeaseHeldError,
   ReauthorizationRequiredError,
+  RefreshPausedError,
   ShopNotFoundError,
+  TikTokAppCredentialsError,
   TikTokRetryLaterError,
+  TikTokSuspectRefusalError,
+  TimeBudgetExhaustedError,
 } from './errors';
 import type { Grant } from './model';
 import { refreshGrant } from './refresh-grant';
@@ -52,10 +56,21 @@ export async function refreshSellerNow(
 /** A token still valid this long is handed out when its refresh cannot happen now. */
 const STILL_USABLE_MS = 30_000;
 
+/** What keeps a refresh from happening now without saying anything about the seller's authorization. */
+const TEMPORARY = [
+  TikTokRetryLaterError,
+  TikTokSuspectRefusalError,
+  TikTokAppCredentialsError,
+  RefreshPausedError,
+  LeaseHeldError,
+  TimeBudgetExhaustedError,
+];
+
 /**
- * Refreshes a grant about to expire; when TikTok (or another caller's lease) keeps the refresh from happening now
- * and the token still works for a while, keeps the token: the caller gets it, and the next request or the refresh
- * worker tries again. A refused refresh token is not kept: the seller must authorize again.
+ * Refreshes a grant about to expire; when something temporary keeps the refresh from happening now (TikTok slow or
+ * refusing suspectly, refreshes paused, another caller's lease, the request's time budget) and the token still
+ * works for a while, keeps the token: the caller gets it, and the next request or the refresh worker tries again.
+ * A refresh token refused for the seller's own reasons is not kept: the seller must authorize again.
  */
 async function refreshOrKeep(grant: Grant, deps: Dependencies, settings: CredentialsSettings): Promise<Grant> {
   try {
@@ -67,9 +82,9 @@ async function refreshOrKeep(grant: Grant, deps: Dependencies, settings: Credent
     });
     return refreshed;
   } catch (error) {
-    const temporary = error instanceof TikTokRetryLaterError || error instanceof LeaseHeldError;
+    const temporary = TEMPORARY.some((kind) => error instanceof kind);
     const stillUsable = grant.accessTokenExpiresAt.getTime() - deps.clock.now().getTime() > STILL_USABLE_MS;
-    if (!temporary || !stillUsable) throw error;
+    if (!temporary || !stillUsable || !(error instanceof Error)) throw error;
     deps.log.warn('refresh failed; handing out the current token while it lasts', {
       openId: grant.openId,
       error: error.message,

@@ -4,8 +4,10 @@ import type {
   EventPublisher,
   GrantStore,
   Notifier,
+  RefusalLedger,
   SecretGenerator,
   TikTokAuthApi,
+  TimeBudget,
   TokenSealer,
 } from '../ports';
 import type { Log } from '../shared/logger';
@@ -17,9 +19,17 @@ export interface Dependencies {
   readonly credentials: AppCredentials;
   readonly sealer: TokenSealer;
   readonly events: EventPublisher;
+  /** TikTok's suspect refusals across every function: the refresh circuit breaker. */
+  readonly refusals: RefusalLedger;
   readonly clock: Clock;
   readonly secrets: SecretGenerator;
   readonly log: Log;
+  /** The invocation's time left; unlimited when absent. */
+  readonly budget?: TimeBudget;
   /** Reminders for people; absent where nobody subscribed. */
   readonly notifier?: Notifier;
 }
+
+/** What the invocation may still spend, in ms (unlimited without a budget). */
+export const timeLeft = (deps: Pick<Dependencies, 'budget'>): number =>
+  deps.budget?.remainingMs() ?? Number.POSITIVE_INFINITY;

@@ -23,6 +23,13 @@ export class TikTokRetryLaterError extends TikTokError {}
 /** TikTok refused the auth code or refresh token: only the seller can fix this, by authorizing again. */
 export class TikTokReauthorizationRequiredError extends TikTokError {}
 
+/**
+ * TikTok refused a refresh token or an auth code with a code not known to be about that seller: it may be the app's
+ * key or secret, or something on TikTok's side. Never believed at once: counted, retried later, and behind the
+ * circuit breaker.
+ */
+export class TikTokSuspectRefusalError extends TikTokError {}
+
 /** The seller did not grant a permission the call needs (105005): not a token problem. */
 export class TikTokMissingScopeError extends TikTokError {}
 
@@ -34,6 +41,22 @@ export class TikTokAccessTokenRejectedError extends TikTokError {}
 
 /** TikTok refused a request for another reason; the code says which. */
 export class TikTokRequestRejectedError extends TikTokError {}
+
+/** The invocation's time budget ran out before a call could be made: try again in another invocation. */
+export class TimeBudgetExhaustedError extends Error {
+  constructor(what: string) {
+    super(`no time left in this invocation for ${what}`);
+    this.name = 'TimeBudgetExhaustedError';
+  }
+}
+
+/** Refreshes are paused: TikTok refused several sellers for reasons not about one seller (the circuit breaker). */
+export class RefreshPausedError extends Error {
+  constructor(readonly until: Date) {
+    super(`refreshes are paused until ${until.toISOString()}: TikTok refused several sellers; check the app secret`);
+    this.name = 'RefreshPausedError';
+  }
+}
 
 /** The grant changed since it was read (its version moved on). */
 export class StaleGrantError extends Error {

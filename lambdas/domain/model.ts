@@ -41,6 +41,11 @@ export interface Grant {
   readonly lease?: Lease;
   readonly refreshFailures: number;
   readonly lastError?: string;
+  /**
+   * Since when TikTok refuses this seller's refresh with a code not known to be about the seller (it may be the
+   * app's credentials); cleared by a refresh that works.
+   */
+  readonly suspectRefusalSince?: Date;
   /** Reminder milestones (days before the end) already sent for the current `authorizationExpiresAt`. */
   readonly remindersSent: readonly number[];
   /**

@@ -1,18 +1,31 @@
-import type { SealingContext } from '../ports';
-import type { Dependencies } from './dependencies';
+import type { RefusalRecord, SealingContext } from '../ports';
+import { type Dependencies, timeLeft } from './dependencies';
 import {
   AccessRevokedError,
   GrantNotFoundError,
   LeaseHeldError,
   NewTokensNotStoredError,
   ReauthorizationRequiredError,
+  RefreshPausedError,
   StaleGrantError,
+  TikTokAppCredentialsError,
   TikTokMissingScopeError,
   TikTokReauthorizationRequiredError,
+  TikTokSuspectRefusalError,
 } from './errors';
 import { updateGrantWithRetry } from './grant-updates';
 import type { Grant, OutboxEntry, TokenSet } from './model';
 import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
+import {
+  calledForPause,
+  pausedUntil,
+  REFRESHES_PAUSED_MESSAGE,
+  REFUSAL_RULES,
+  type RefusalRules,
+  refusalBelieved,
+  SUSPECT_REFUSAL_MESSAGE,
+  successWorthNoting,
+} from './refusals';
 
 export interface RefreshOptions {
   /** Who takes the lease: unique per caller. */
@@ -25,6 +38,8 @@ export interface RefreshOptions {
   readonly waitMs: number;
   /** How often a waiting caller looks again. */
   readonly pollMs?: number;
+  /** When TikTok's refusals are believed, and when refreshes pause. @default REFUSAL_RULES */
+  readonly refusalRules?: RefusalRules;
 }
 
 export interface RefreshResult {
@@ -35,19 +50,24 @@ export interface RefreshResult {
 
 /**
  * The one refresh path, shared by the credentials route and the refresh worker:
- * 1. take the grant's lease (or wait for the caller who has it, then use what they wrote);
- * 2. with the lease, look at the grant as it is now: it may be fresh already, or no longer active;
- * 3. an authorization that has ended cannot be refreshed: the seller must authorize again;
- * 4. refresh with TikTok, seal, and write the new tokens and both expiries in one conditional update that also
+ * 1. while refreshes are paused (the circuit breaker, see `refusals.ts`), none starts;
+ * 2. take the grant's lease (or wait for the caller who has it, then use what they wrote);
+ * 3. with the lease, look at the grant as it is now: it may be fresh already, or no longer active;
+ * 4. an authorization that has ended cannot be refreshed: the seller must authorize again;
+ * 5. refresh with TikTok, seal, and write the new tokens and both expiries in one conditional update that also
  *    gives the lease back;
- * 5. a refused refresh token marks the grant REAUTH_REQUIRED; any other failure is counted on the grant and
- *    thrown for the caller to retry later.
+ * 6. a refusal known to be about the seller marks the grant REAUTH_REQUIRED; a suspect one is noted for the
+ *    breaker and believed only after `markAfterMs` while other sellers refresh; any other failure is counted on
+ *    the grant and thrown for the caller to retry later.
  */
 export async function refreshGrant(
   openId: string,
   deps: Dependencies,
   options: RefreshOptions,
 ): Promise<RefreshResult> {
+  const circuit = await deps.refusals.read();
+  const paused = pausedUntil(circuit, deps.clock.now());
+  if (paused) throw new RefreshPausedError(paused);
   const leased = await takeLease(openId, deps, options);
   if ('fresh' in leased) return { grant: leased.fresh, refreshed: false };
   const grant = leased.grant;
@@ -77,13 +97,59 @@ export async function refreshGrant(
     if (error instanceof TikTokReauthorizationRequiredError) {
       throw await requireReauthorization(grant, error.message, deps, options.holder, error);
     }
+    if (error instanceof TikTokSuspectRefusalError || error instanceof TikTokAppCredentialsError) {
+      throw await suspectRefusal(grant, error, deps, options.holder, options.refusalRules ?? REFUSAL_RULES);
+    }
     await recordFailure(grant, error, deps, options.holder);
     throw error;
   }
 
   const stored = await storeNewTokens(grant, tokens, context, deps, options.holder);
+  if (successWorthNoting(circuit, now)) {
+    await deps.refusals.recordSuccess(now).catch((error: unknown) => {
+      deps.log.warn('a working refresh could not be noted for the circuit breaker', { error: describe(error) });
+    });
+  }
   if (stored.eventId) await deliverAfterCommit(deps, stored.grant, [stored.eventId]);
   return { grant: stored.grant, refreshed: stored.eventId !== undefined };
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : 'unknown');
+
+/**
+ * A refusal not known to be about this seller: noted in the shared ledger (which may pause every refresh), and on
+ * the grant; believed, and the seller marked, only once it has lasted `markAfterMs` while others refresh fine.
+ * Returns what the caller throws.
+ */
+async function suspectRefusal(
+  grant: Grant,
+  error: TikTokSuspectRefusalError | TikTokAppCredentialsError,
+  deps: Dependencies,
+  holder: string,
+  rules: RefusalRules,
+): Promise<Error> {
+  const now = deps.clock.now();
+  deps.log.warn(SUSPECT_REFUSAL_MESSAGE, { openId: grant.openId, code: error.code, error: error.message });
+  let record: RefusalRecord | undefined;
+  try {
+    record = await deps.refusals.recordRefusal(grant.openId, now, new Date(now.getTime() - rules.windowMs));
+    if (!pausedUntil(record, now) && calledForPause(record, now, rules)) {
+      const until = new Date(now.getTime() + rules.pauseMs);
+      await deps.refusals.pause(until);
+      record = { ...record, pausedUntil: until };
+      deps.log.error(REFRESHES_PAUSED_MESSAGE, { until: until.toISOString(), code: error.code });
+    }
+  } catch (ledgerError) {
+    deps.log.warn('the refusal could not be noted for the circuit breaker', { error: describe(ledgerError) });
+  }
+  const suspectSince = grant.suspectRefusalSince ?? now;
+  if (record && refusalBelieved(record, suspectSince, now, rules)) {
+    const hours = Math.floor((now.getTime() - suspectSince.getTime()) / 3_600_000);
+    const reason = `TikTok refused this seller's refresh for ${hours} hours while other sellers' refreshes worked (${error.message})`;
+    return requireReauthorization(grant, reason, deps, holder, error);
+  }
+  await recordFailure(grant, error, deps, holder, { suspectRefusalSince: suspectSince });
+  return error;
 }
 
 /** The error line that says new tokens were lost; an alarm counts it in the logs. */
@@ -91,8 +157,8 @@ export const TOKENS_NOT_STORED_MESSAGE =
   'new tokens from TikTok could not be stored: the seller may have to authorize again';
 
 /**
- * Attempts at sealing and writing new tokens, 0.2 + 0.4 + 0.8 s apart. The calls themselves are bounded only by the
- * SDK clients' timeouts, so a very slow KMS or DynamoDB can still outlast the function's own timeout.
+ * Attempts at sealing and writing new tokens, 0.2 + 0.4 + 0.8 s apart, within what the invocation's budget leaves
+ * (TikTok's calls leave a reserve of it for this).
  */
 const TOKEN_WRITE_ATTEMPTS = 4;
 
@@ -139,6 +205,7 @@ async function storeNewTokens(
             authorizationExpiresAt: tokens.refreshTokenExpiresAt,
             refreshFailures: 0,
             lastError: undefined,
+            suspectRefusalSince: undefined,
             // Milestones already sent stay sent for the same end; a moved end starts them afresh.
             remindersSent:
               tokens.refreshTokenExpiresAt.getTime() === base.authorizationExpiresAt.getTime()
@@ -156,14 +223,16 @@ async function storeNewTokens(
         return kept.accessToken === accessToken ? { grant: kept, eventId } : { grant: kept };
       }
     } catch (error) {
-      if (attempt >= TOKEN_WRITE_ATTEMPTS) {
+      const delayMs = 100 * 2 ** attempt;
+      // The last attempts may be cut short by the invocation's budget: then there is no time to wait for another.
+      if (attempt >= TOKEN_WRITE_ATTEMPTS || timeLeft(deps) < delayMs + 500) {
         deps.log.error(TOKENS_NOT_STORED_MESSAGE, {
           openId: grant.openId,
           error: error instanceof Error ? error.message : 'unknown',
         });
         throw new NewTokensNotStoredError(grant.openId, { cause: error });
       }
-      await deps.clock.sleep(100 * 2 ** attempt);
+      await deps.clock.sleep(delayMs);
     }
   }
 }
@@ -195,10 +264,11 @@ function isFresh(grant: Grant, now: Date, freshForMs: number): boolean {
 /** The lease and the grant as it is once taken; or, after waiting for another holder, the grant they made fresh. */
 async function takeLease(
   openId: string,
-  deps: Pick<Dependencies, 'store' | 'clock'>,
+  deps: Pick<Dependencies, 'store' | 'clock' | 'budget'>,
   options: RefreshOptions,
 ): Promise<{ grant: Grant } | { fresh: Grant }> {
-  const deadline = deps.clock.now().getTime() + options.waitMs;
+  // Waiting for another caller leaves a second of the budget for what follows (opening the token it wrote).
+  const deadline = deps.clock.now().getTime() + Math.min(options.waitMs, timeLeft(deps) - 1000);
   for (;;) {
     const now = deps.clock.now();
     try {
@@ -272,7 +342,13 @@ async function updateReleasingLease(
   if (written?.outbox.some((entry) => entry.id === event.id)) await deliverAfterCommit(deps, written, [event.id]);
 }
 
-async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, holder: string): Promise<void> {
+async function recordFailure(
+  grant: Grant,
+  error: unknown,
+  deps: Dependencies,
+  holder: string,
+  learnt: Partial<Pick<Grant, 'suspectRefusalSince'>> = {},
+): Promise<void> {
   const reason = error instanceof Error ? error.message : 'unknown failure';
   const failures = grant.refreshFailures + 1;
   const now = deps.clock.now();
@@ -291,7 +367,7 @@ async function recordFailure(grant: Grant, error: unknown, deps: Dependencies, h
   );
   await updateReleasingLease(
     grant,
-    (base) => ({ ...base, refreshFailures: base.refreshFailures + 1, lastError: reason }),
+    (base) => ({ ...base, refreshFailures: base.refreshFailures + 1, lastError: reason, ...learnt }),
     event,
     deps,
     holder,

@@ -1,13 +1,17 @@
 import type { RefreshQueue } from '../ports';
 import { mapWithConcurrency } from '../shared/concurrency';
-import type { Dependencies } from './dependencies';
+import { type Dependencies, timeLeft } from './dependencies';
 import {
   AccessRevokedError,
   GrantNotFoundError,
   ReauthorizationRequiredError,
+  RefreshPausedError,
+  TikTokAppCredentialsError,
   TikTokMissingScopeError,
+  TikTokSuspectRefusalError,
 } from './errors';
 import { refreshGrant } from './refresh-grant';
+import { pausedUntil } from './refusals';
 
 export interface TokenRefreshSettings {
   /** Grants whose access token expires within this are refreshed: many chances to retry before it matters. */
@@ -16,37 +20,98 @@ export interface TokenRefreshSettings {
   readonly leaseMs: number;
 }
 
+export interface RefreshWorkerSettings extends TokenRefreshSettings {
+  /** Refreshes at once in one batch (TikTok's rate limits). */
+  readonly concurrency: number;
+  /** A refresh starts only with this much of the invocation's budget left; the rest of the batch is handed back. */
+  readonly refreshNeedsMs: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * How long a grant counts as queued once enqueued, unless the worker says otherwise: longer than a message waits
+ * for a worker on a busy day, so the sweep does not enqueue it twice.
+ */
+export const QUEUED_HOLD_MS = 6 * 60 * MINUTE;
+
+/** A retried message is held a little past its delay, so that the sweep never races the queue bringing it back. */
+const HOLD_SLACK_MS = 5 * MINUTE;
+
+/** A message handed back unstarted (no time left in the invocation) comes back after this. */
+export const DEFERRED_DELAY_SECONDS = 10;
+
+/** The sweep reads another page only with this much of its budget left. */
+const SWEEP_PAGE_NEEDS_MS = 10_000;
+
+/** The growing delay of a refresh that keeps failing: 1, 2, 4 ... minutes, at most 6 hours. */
+export const retryDelaySeconds = (receiveCount: number) => Math.min(6 * 3600, 60 * 2 ** Math.max(0, receiveCount - 1));
+
 export interface SweepSummary {
+  /** Grants due. */
   readonly found: number;
+  /** Grants enqueued: the due ones not queued already, nor waiting out a backoff or a pause. */
   readonly enqueued: number;
   readonly pages: number;
+  /** Set when refreshes are paused: nothing was enqueued. */
+  readonly pausedUntil?: Date;
+  /** The budget ran out before the last page: the next sweep goes on. */
+  readonly cutShort?: boolean;
 }
 
 /**
- * The refresh sweep (design flow 6): pages through the index of active grants whose access token expires within
- * the refresh-ahead window, never the whole table, and enqueues them page by page. What it reads grows with the
- * grants due, not with the grants stored. Ended authorizations are enqueued too: the refresh path marks them
- * REAUTH_REQUIRED before any call to TikTok.
+ * The refresh sweep (design flow 6):
+ * 1. while refreshes are paused (the circuit breaker), it enqueues nothing;
+ * 2. it pages through the index of active grants whose access token expires within the refresh-ahead window,
+ *    never the whole table, while its budget lasts;
+ * 3. each grant due is marked queued by a conditional write, and enqueued only when this sweep marked it: a grant
+ *    already queued, or waiting out a backoff or a pause, has at most one message.
+ * What it reads grows with the grants due, not with the grants stored. Ended authorizations are enqueued too: the
+ * refresh path marks them REAUTH_REQUIRED before any call to TikTok.
  */
 export async function enqueueDueGrants(
-  deps: Pick<Dependencies, 'store' | 'clock'> & { readonly queue: RefreshQueue },
+  deps: Pick<Dependencies, 'store' | 'clock' | 'refusals' | 'budget'> & { readonly queue: RefreshQueue },
   settings: TokenRefreshSettings,
 ): Promise<SweepSummary> {
-  const before = new Date(deps.clock.now().getTime() + settings.refreshAheadMs);
+  const now = deps.clock.now();
+  const paused = pausedUntil(await deps.refusals.read(), now);
+  if (paused) return { found: 0, enqueued: 0, pages: 0, pausedUntil: paused };
+  const before = new Date(now.getTime() + settings.refreshAheadMs);
+  const queuedUntil = new Date(now.getTime() + QUEUED_HOLD_MS);
   let found = 0;
+  let enqueued = 0;
   let pages = 0;
   let cursor: string | undefined;
   do {
+    if (pages > 0 && timeLeft(deps) < SWEEP_PAGE_NEEDS_MS) return { found, enqueued, pages, cutShort: true };
     const page = await deps.store.listDueForRefresh(before, cursor);
     pages++;
     found += page.items.length;
-    if (page.items.length > 0) await deps.queue.enqueue(page.items.map((ref) => ref.openId));
+    const claimed = (
+      await mapWithConcurrency(page.items, 10, async (ref) =>
+        (await deps.store.claimRefresh(ref.openId, now, queuedUntil)) ? ref.openId : undefined,
+      )
+    ).filter((openId): openId is string => openId !== undefined);
+    if (claimed.length > 0) {
+      try {
+        await deps.queue.enqueue(claimed);
+      } catch (error) {
+        // Not enqueued, so not queued: the next sweep may take them again.
+        await Promise.allSettled(claimed.map((openId) => deps.store.holdRefresh(openId, now)));
+        throw error;
+      }
+    }
+    enqueued += claimed.length;
     cursor = page.cursor;
   } while (cursor);
-  return { found, enqueued: found, pages };
+  return { found, enqueued, pages };
 }
 
-/** What became of one queued refresh; `retry` means the message must come back later. */
+/**
+ * What became of one queued refresh. `retry` and `suspect-refusal` bring the message back after a growing delay;
+ * `deferred` (no time left to start it) brings it back soon, and is no failure; `paused` lets it go, the grant
+ * held until refreshes resume, when the sweep enqueues it again.
+ */
 export type QueuedRefreshOutcome =
   | 'refreshed'
   | 'fresh-already'
@@ -54,7 +119,10 @@ export type QueuedRefreshOutcome =
   | 'revoked'
   | 'unknown-seller'
   | 'missing-scope'
-  | 'retry';
+  | 'retry'
+  | 'suspect-refusal'
+  | 'paused'
+  | 'deferred';
 
 /**
  * One queued refresh through the shared refresh path, without waiting for another holder's lease. Outcomes that
@@ -81,6 +149,10 @@ export async function refreshQueuedGrant(
     if (error instanceof GrantNotFoundError) return 'unknown-seller';
     // A missing permission is not a token problem: it is reported, and retrying would not grant it.
     if (error instanceof TikTokMissingScopeError) return 'missing-scope';
+    if (error instanceof RefreshPausedError) return 'paused';
+    if (error instanceof TikTokSuspectRefusalError || error instanceof TikTokAppCredentialsError) {
+      return 'suspect-refusal';
+    }
     deps.log.warn('refresh will be retried', { openId, error: error instanceof Error ? error.message : 'unknown' });
     return 'retry';
   }
@@ -96,23 +168,62 @@ export interface RefreshMessage {
 
 export interface BatchResult {
   readonly outcomes: ReadonlyArray<{ readonly id: string; readonly outcome: QueuedRefreshOutcome }>;
-  /** The messages to bring back later. */
-  readonly retry: readonly RefreshMessage[];
+  /** The messages to bring back, each after its delay; every other message is done with. */
+  readonly handBack: ReadonlyArray<{ readonly message: RefreshMessage; readonly delaySeconds: number }>;
 }
 
 /**
- * A batch of queued refreshes, at most `concurrency` at once (TikTok's rate limits), each through the shared
- * path; the ones to retry are reported, not thrown, so the rest of the batch is not delivered again.
+ * A batch of queued refreshes, at most `concurrency` at once (TikTok's rate limits), each through the shared path:
+ * 1. a refresh starts only while the invocation's budget can hold it; the rest are handed back unstarted;
+ * 2. failed ones are handed back with a growing delay, their grant held as queued until then;
+ * 3. paused ones are let go, their grant held until refreshes resume.
+ * Nothing is thrown for one message, so the rest of the batch is not delivered again.
  */
 export async function refreshQueuedGrants(
   messages: readonly RefreshMessage[],
   deps: Dependencies,
-  settings: TokenRefreshSettings & { readonly concurrency: number },
+  settings: RefreshWorkerSettings,
 ): Promise<BatchResult> {
   const outcomes = await mapWithConcurrency(messages, settings.concurrency, async (message) => ({
-    id: message.id,
-    outcome: await refreshQueuedGrant(message.openId, `worker:${message.id}:${message.receiveCount}`, deps, settings),
+    message,
+    outcome:
+      timeLeft(deps) < settings.refreshNeedsMs
+        ? ('deferred' as const)
+        : await refreshQueuedGrant(message.openId, `worker:${message.id}:${message.receiveCount}`, deps, settings),
   }));
-  const retryIds = new Set(outcomes.filter((result) => result.outcome === 'retry').map((result) => result.id));
-  return { outcomes, retry: messages.filter((message) => retryIds.has(message.id)) };
+  const now = deps.clock.now();
+  const resumeAt = outcomes.some(({ outcome }) => outcome === 'paused')
+    ? ((await deps.refusals.read().catch(() => undefined))?.pausedUntil ?? now)
+    : now;
+  const handBack: Array<{ message: RefreshMessage; delaySeconds: number }> = [];
+  await Promise.all(
+    outcomes.map(async ({ message, outcome }) => {
+      if (outcome === 'deferred') {
+        handBack.push({ message, delaySeconds: DEFERRED_DELAY_SECONDS });
+      } else if (outcome === 'retry' || outcome === 'suspect-refusal') {
+        const delaySeconds = retryDelaySeconds(message.receiveCount);
+        handBack.push({ message, delaySeconds });
+        await hold(deps, message.openId, new Date(now.getTime() + delaySeconds * 1000 + HOLD_SLACK_MS));
+      } else if (outcome === 'paused') {
+        const held = await hold(deps, message.openId, new Date(resumeAt.getTime() + HOLD_SLACK_MS));
+        // A grant that could not be held waits in the queue instead, as long as the pause.
+        if (!held) handBack.push({ message, delaySeconds: Math.ceil((resumeAt.getTime() - now.getTime()) / 1000) });
+      }
+    }),
+  );
+  return { outcomes: outcomes.map(({ message, outcome }) => ({ id: message.id, outcome })), handBack };
+}
+
+/** Holds a grant as queued until `until`; false when the write failed (the sweep may then enqueue it again). */
+async function hold(deps: Dependencies, openId: string, until: Date): Promise<boolean> {
+  try {
+    await deps.store.holdRefresh(openId, until);
+    return true;
+  } catch (error) {
+    deps.log.warn('a refresh could not be held as queued', {
+      openId,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+    return false;
+  }
 }

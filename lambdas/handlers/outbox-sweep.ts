@@ -12,6 +12,7 @@ import { awsBaseDependencies, awsNotifier } from '../shared/aws-dependencies';
 import { outboxSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { budgeted } from '../shared/time-budget';
 
 export type OutboxSweepDependencies = OutboxDependencies & { readonly settings: OutboxSettings };
 
@@ -23,14 +24,16 @@ export function createOutboxSweepHandler(dependencies: () => OutboxSweepDependen
   return middy<unknown, OutboxSweepSummary>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .handler(async () => {
-      const deps = dependencies();
-      const summary = await deliverPendingEvents(deps, deps.settings);
-      metrics.addMetric('EventsRedelivered', MetricUnit.Count, summary.delivered);
-      metrics.addMetric('EventsUndelivered', MetricUnit.Count, summary.failed);
-      if (summary.found > 0) deps.log.warn('the outbox sweep found undelivered events', { ...summary });
-      return summary;
-    });
+    .handler(
+      budgeted('outbox-sweep', async () => {
+        const deps = dependencies();
+        const summary = await deliverPendingEvents(deps, deps.settings);
+        metrics.addMetric('EventsRedelivered', MetricUnit.Count, summary.delivered);
+        metrics.addMetric('EventsUndelivered', MetricUnit.Count, summary.failed);
+        if (summary.found > 0) deps.log.warn('the outbox sweep found undelivered events', { ...summary });
+        return summary;
+      }),
+    );
 }
 
 export const handler = createOutboxSweepHandler(

@@ -5,13 +5,14 @@ import middy from '@middy/core';
 import type { Dependencies } from '../domain/dependencies';
 import { enqueueDueGrants, type SweepSummary, type TokenRefreshSettings } from '../domain/token-refresh';
 import type { RefreshQueue } from '../ports';
-import { awsRefreshQueue, awsStore } from '../shared/aws-dependencies';
+import { awsRefreshQueue, awsRefusalLedger, awsStore } from '../shared/aws-dependencies';
 import { systemClock } from '../shared/clock';
 import { tokenRefreshSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { budgeted, invocationBudget } from '../shared/time-budget';
 
-export type RefreshSweepDependencies = Pick<Dependencies, 'store' | 'clock' | 'log'> & {
+export type RefreshSweepDependencies = Pick<Dependencies, 'store' | 'clock' | 'log' | 'refusals' | 'budget'> & {
   readonly queue: RefreshQueue;
   readonly settings: TokenRefreshSettings;
 };
@@ -21,18 +22,22 @@ export function createRefreshSweepHandler(dependencies: () => RefreshSweepDepend
   return middy<unknown, SweepSummary>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .handler(async () => {
-      const deps = dependencies();
-      const summary = await enqueueDueGrants(deps, deps.settings);
-      metrics.addMetric('GrantsDueForRefresh', MetricUnit.Count, summary.found);
-      deps.log.info('refresh sweep done', { ...summary });
-      return summary;
-    });
+    .handler(
+      budgeted('refresh-sweep', async () => {
+        const deps = dependencies();
+        const summary = await enqueueDueGrants(deps, deps.settings);
+        metrics.addMetric('GrantsDueForRefresh', MetricUnit.Count, summary.found);
+        deps.log.info('refresh sweep done', { ...summary });
+        return summary;
+      }),
+    );
 }
 
 export const handler = createRefreshSweepHandler(
   once(() => ({
     store: awsStore(),
+    refusals: awsRefusalLedger(),
+    budget: invocationBudget,
     clock: systemClock,
     log: logger,
     queue: awsRefreshQueue(),

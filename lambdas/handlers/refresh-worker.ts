@@ -4,16 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { retryDelaySeconds } from '../adapters/queue/sqs-refresh-queue';
 import type { Dependencies } from '../domain/dependencies';
-import { type RefreshMessage, refreshQueuedGrants, type TokenRefreshSettings } from '../domain/token-refresh';
+import { type RefreshMessage, type RefreshWorkerSettings, refreshQueuedGrants } from '../domain/token-refresh';
 import { awsDependencies, awsRefreshQueue } from '../shared/aws-dependencies';
 import { tokenRefreshSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { budgeted, invocationBudget, withinBudget } from '../shared/time-budget';
 
 export type RefreshWorkerDependencies = Dependencies & {
-  readonly settings: TokenRefreshSettings & { readonly concurrency: number };
+  readonly settings: RefreshWorkerSettings;
   /** Brings a failed message back after a growing delay rather than the queue's fixed timeout. */
   readonly retryLater: (receiptHandle: string, delaySeconds: number) => Promise<void>;
 };
@@ -25,7 +25,15 @@ const OUTCOME_METRICS: Record<string, string> = {
   'reauthorization-required': 'ReauthorizationRequired',
   'missing-scope': 'RefreshMissingScope',
   retry: 'TokenRefreshFailed',
+  // Counted apart: a suspect refusal may be the app's secret (its log line raises the credentials alarm).
+  'suspect-refusal': 'RefreshRefusedSuspect',
+  paused: 'RefreshPaused',
+  // Handed back unstarted for lack of time: no failure.
+  deferred: 'RefreshDeferred',
 };
+
+/** Handing messages back (a call to SQS each) keeps this much of the budget. */
+const HAND_BACK_MS = 1500;
 
 /**
  * The refresh worker (SQS, in batches): refreshes each grant through the shared path and reports the ones to try
@@ -36,46 +44,52 @@ export function createRefreshWorkerHandler(dependencies: () => RefreshWorkerDepe
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .handler(async (event) => {
-      const deps = dependencies();
-      const messages: RefreshMessage[] = [];
-      const malformed: string[] = [];
-      for (const record of event.Records) {
-        const body = messageBody.safeParse(parseJson(record.body));
-        if (body.success) {
-          messages.push({
-            id: record.messageId,
-            openId: body.data.openId,
-            receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-          });
-        } else {
-          malformed.push(record.messageId);
+    .handler(
+      budgeted('refresh-worker', async (event: SQSEvent) => {
+        const deps = dependencies();
+        const messages: RefreshMessage[] = [];
+        const malformed: string[] = [];
+        for (const record of event.Records) {
+          const body = messageBody.safeParse(parseJson(record.body));
+          if (body.success) {
+            messages.push({
+              id: record.messageId,
+              openId: body.data.openId,
+              receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+            });
+          } else {
+            malformed.push(record.messageId);
+          }
         }
-      }
-      if (malformed.length)
-        deps.log.error('refresh messages that are not {"openId"} go to the dead-letter queue', {
-          count: malformed.length,
-        });
+        if (malformed.length)
+          deps.log.error('refresh messages that are not {"openId"} go to the dead-letter queue', {
+            count: malformed.length,
+          });
 
-      const result = await refreshQueuedGrants(messages, deps, deps.settings);
-      for (const { outcome } of result.outcomes) {
-        const metric = OUTCOME_METRICS[outcome];
-        if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
-      }
-      const handles = new Map(event.Records.map((record) => [record.messageId, record.receiptHandle]));
-      await Promise.all(
-        result.retry.map(async (message) => {
-          const handle = handles.get(message.id);
-          // If the delay cannot be set, the queue's own visibility timeout still brings the message back.
-          if (handle) await deps.retryLater(handle, retryDelaySeconds(message.receiveCount)).catch(() => undefined);
-        }),
-      );
-      return {
-        batchItemFailures: [...result.retry.map((message) => message.id), ...malformed].map((itemIdentifier) => ({
-          itemIdentifier,
-        })),
-      };
-    });
+        const result = await withinBudget(invocationBudget.remainingMs() - HAND_BACK_MS, () =>
+          refreshQueuedGrants(messages, deps, deps.settings),
+        );
+        for (const { outcome } of result.outcomes) {
+          const metric = OUTCOME_METRICS[outcome];
+          if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
+        }
+        const handles = new Map(event.Records.map((record) => [record.messageId, record.receiptHandle]));
+        await Promise.all(
+          result.handBack.map(async ({ message, delaySeconds }) => {
+            const handle = handles.get(message.id);
+            // If the delay cannot be set, the queue's own visibility timeout still brings the message back.
+            if (handle) await deps.retryLater(handle, delaySeconds).catch(() => undefined);
+          }),
+        );
+        return {
+          batchItemFailures: [...result.handBack.map(({ message }) => message.id), ...malformed].map(
+            (itemIdentifier) => ({
+              itemIdentifier,
+            }),
+          ),
+        };
+      }),
+    );
 }
 
 function parseJson(text: string): unknown {

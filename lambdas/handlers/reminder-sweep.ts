@@ -12,6 +12,7 @@ import { awsBaseDependencies, awsNotifier } from '../shared/aws-dependencies';
 import { reminderSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { budgeted } from '../shared/time-budget';
 
 export type ReminderSweepDependencies = ReminderDependencies & { readonly settings: ReminderSettings };
 
@@ -20,13 +21,15 @@ export function createReminderSweepHandler(dependencies: () => ReminderSweepDepe
   return middy<unknown, ReminderSweepSummary>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .handler(async () => {
-      const deps = dependencies();
-      const summary = await remindEndingAuthorizations(deps, deps.settings);
-      metrics.addMetric('RemindersSent', MetricUnit.Count, summary.reminded);
-      deps.log.info('reminder sweep done', { ...summary });
-      return summary;
-    });
+    .handler(
+      budgeted('reminder-sweep', async () => {
+        const deps = dependencies();
+        const summary = await remindEndingAuthorizations(deps, deps.settings);
+        metrics.addMetric('RemindersSent', MetricUnit.Count, summary.reminded);
+        deps.log.info('reminder sweep done', { ...summary });
+        return summary;
+      }),
+    );
 }
 
 export const handler = createReminderSweepHandler(

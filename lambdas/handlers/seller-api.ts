@@ -18,6 +18,7 @@ import {
 } from '../shared/http';
 import { once } from '../shared/once';
 import { logger } from '../shared/powertools';
+import { budgeted } from '../shared/time-budget';
 
 export type SellerApiDependencies = BaseDependencies & { readonly settings: LinkSettings };
 
@@ -49,43 +50,45 @@ export function createSellerApiHandler(dependencies: () => SellerApiDependencies
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(jsonErrors(logger))
-    .handler(async (event) => {
-      const deps = dependencies();
-      switch (event.routeKey) {
-        case 'POST /authorization-links': {
-          const link = await createAuthorizationLink(parseJsonBody(event, linkBody), deps, deps.settings);
-          return json(201, { url: link.url, expiresAt: link.expiresAt.toISOString() });
-        }
-        case 'POST /installations/claim':
-          return json(200, await claimInstallation(parseJsonBody(event, claimBody), deps));
-        case 'GET /sellers': {
-          const query = listQuery.safeParse(event.queryStringParameters ?? {});
-          if (!query.success) throw new RequestValidationError(describeInvalid(query.error));
-          const page = await listSellers(query.data, deps);
-          return json(200, {
-            sellers: page.items.map((seller) => ({
+    .handler(
+      budgeted('seller-api', async (event: APIGatewayProxyEventV2) => {
+        const deps = dependencies();
+        switch (event.routeKey) {
+          case 'POST /authorization-links': {
+            const link = await createAuthorizationLink(parseJsonBody(event, linkBody), deps, deps.settings);
+            return json(201, { url: link.url, expiresAt: link.expiresAt.toISOString() });
+          }
+          case 'POST /installations/claim':
+            return json(200, await claimInstallation(parseJsonBody(event, claimBody), deps));
+          case 'GET /sellers': {
+            const query = listQuery.safeParse(event.queryStringParameters ?? {});
+            if (!query.success) throw new RequestValidationError(describeInvalid(query.error));
+            const page = await listSellers(query.data, deps);
+            return json(200, {
+              sellers: page.items.map((seller) => ({
+                ...seller,
+                accessTokenExpiresAt: seller.accessTokenExpiresAt.toISOString(),
+                authorizationExpiresAt: seller.authorizationExpiresAt.toISOString(),
+              })),
+              ...(page.cursor ? { cursor: page.cursor } : {}),
+            });
+          }
+          case 'GET /sellers/{openId}': {
+            const seller = await describeSeller(pathParameter(event, 'openId'), deps);
+            return json(200, {
               ...seller,
               accessTokenExpiresAt: seller.accessTokenExpiresAt.toISOString(),
               authorizationExpiresAt: seller.authorizationExpiresAt.toISOString(),
-            })),
-            ...(page.cursor ? { cursor: page.cursor } : {}),
-          });
+            });
+          }
+          case 'DELETE /sellers/{openId}':
+            await disconnectSeller(pathParameter(event, 'openId'), deps);
+            return empty(204);
+          default:
+            return json(404, { error: { code: 'ROUTE_NOT_FOUND', message: `no route ${event.routeKey}` } });
         }
-        case 'GET /sellers/{openId}': {
-          const seller = await describeSeller(pathParameter(event, 'openId'), deps);
-          return json(200, {
-            ...seller,
-            accessTokenExpiresAt: seller.accessTokenExpiresAt.toISOString(),
-            authorizationExpiresAt: seller.authorizationExpiresAt.toISOString(),
-          });
-        }
-        case 'DELETE /sellers/{openId}':
-          await disconnectSeller(pathParameter(event, 'openId'), deps);
-          return empty(204);
-        default:
-          return json(404, { error: { code: 'ROUTE_NOT_FOUND', message: `no route ${event.routeKey}` } });
-      }
-    });
+      }),
+    );
 }
 
 export const handler = createSellerApiHandler(

@@ -21,6 +21,7 @@ import { required, webhookSettings } from '../shared/config';
 import { empty, type HttpResult, json, rawBody } from '../shared/http';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { budgeted } from '../shared/time-budget';
 
 export type TikTokWebhookDependencies = WebhookDependencies & {
   readonly credentials: AppCredentials;
@@ -52,40 +53,42 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
         request.response = empty(500);
       },
     })
-    .handler(async (event) => {
-      const deps = dependencies();
-      const body = rawBody(event);
-      if (body.length > MAX_WEBHOOK_BYTES) {
-        metrics.addMetric('WebhookRejectedTooLarge', MetricUnit.Count, 1);
-        return empty(413);
-      }
-      const { appKey, appSecret } = await deps.credentials.get();
-      if (!verifyWebhookSignature(event.headers?.authorization, appKey, appSecret, body)) {
-        metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
-        deps.log.warn('webhook refused: bad or missing signature', { bytes: body.length });
-        return empty(401);
-      }
-      const webhook = webhookSchema.safeParse(parseJson(body));
-      if (!webhook.success) {
-        metrics.addMetric('WebhookRejectedMalformed', MetricUnit.Count, 1);
-        deps.log.warn('signed body is not a webhook');
-        return json(400, { error: { code: 'NOT_A_WEBHOOK', message: 'the body is not a TikTok Shop webhook' } });
-      }
-      const deliveryId =
-        webhook.data.tts_notification_id ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
-      const outcome = await receiveWebhook(webhook.data, deliveryId, deps, deps.settings);
-      metrics.addDimension('type', WEBHOOK_TYPE_NAMES[webhook.data.type] ?? `UNKNOWN_${webhook.data.type}`);
-      metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
-      // DEBUG: one line per webhook is most of the log bill at scale; the metrics above count them.
-      deps.log.debug('webhook received', {
-        type: webhook.data.type,
-        shopId: webhook.data.shop_id,
-        deliveryId,
-        outcome,
-      });
-      // A copy still being processed elsewhere is not done yet: a non-200 makes TikTok come back for it.
-      return empty(outcome === 'in-progress' ? 503 : 200);
-    });
+    .handler(
+      budgeted('tiktok-webhook', async (event: APIGatewayProxyEventV2) => {
+        const deps = dependencies();
+        const body = rawBody(event);
+        if (body.length > MAX_WEBHOOK_BYTES) {
+          metrics.addMetric('WebhookRejectedTooLarge', MetricUnit.Count, 1);
+          return empty(413);
+        }
+        const { appKey, appSecret } = await deps.credentials.get();
+        if (!verifyWebhookSignature(event.headers?.authorization, appKey, appSecret, body)) {
+          metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
+          deps.log.warn('webhook refused: bad or missing signature', { bytes: body.length });
+          return empty(401);
+        }
+        const webhook = webhookSchema.safeParse(parseJson(body));
+        if (!webhook.success) {
+          metrics.addMetric('WebhookRejectedMalformed', MetricUnit.Count, 1);
+          deps.log.warn('signed body is not a webhook');
+          return json(400, { error: { code: 'NOT_A_WEBHOOK', message: 'the body is not a TikTok Shop webhook' } });
+        }
+        const deliveryId =
+          webhook.data.tts_notification_id ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+        const outcome = await receiveWebhook(webhook.data, deliveryId, deps, deps.settings);
+        metrics.addDimension('type', WEBHOOK_TYPE_NAMES[webhook.data.type] ?? `UNKNOWN_${webhook.data.type}`);
+        metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
+        // DEBUG: one line per webhook is most of the log bill at scale; the metrics above count them.
+        deps.log.debug('webhook received', {
+          type: webhook.data.type,
+          shopId: webhook.data.shop_id,
+          deliveryId,
+          outcome,
+        });
+        // A copy still being processed elsewhere is not done yet: a non-200 makes TikTok come back for it.
+        return empty(outcome === 'in-progress' ? 503 : 200);
+      }),
+    );
 }
 
 function parseJson(body: Buffer): unknown {

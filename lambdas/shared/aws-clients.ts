@@ -1,28 +1,62 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { HttpHandlerOptions } from '@smithy/types';
+import { TimeBudgetExhaustedError } from '../domain/errors';
+import type { TimeBudget } from '../ports';
+import { invocationBudget } from './time-budget';
 
 /** Timeouts and attempts of AWS calls: a hung call helps nobody. */
 export interface AwsCallPolicy {
   readonly maxAttempts: number;
-  readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number };
+  readonly connectionTimeout: number;
+  readonly requestTimeout: number;
 }
 
-export const AWS_CALLS: AwsCallPolicy = {
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 },
-};
+export const AWS_CALLS: AwsCallPolicy = { maxAttempts: 3, connectionTimeout: 1000, requestTimeout: 2500 };
 
 /** For the webhook path: TikTok wants its answer within 3 seconds, all calls included. */
-export const FAST_AWS_CALLS: AwsCallPolicy = {
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 300, requestTimeout: 700 },
-};
+export const FAST_AWS_CALLS: AwsCallPolicy = { maxAttempts: 2, connectionTimeout: 300, requestTimeout: 700 };
 
-/** A DynamoDB document client with this service's timeouts and marshalling rules. */
+/** A call is not started with less than this left: it could not finish. */
+const MIN_CALL_MS = 50;
+
+/**
+ * The SDK's HTTP handler, held to the invocation's time budget: each request is cut at the budget's end (its
+ * timeout shrinks to what is left), and none starts once the budget is spent. The SDK's own retries go through
+ * here too, so they stop with the budget.
+ */
+export class BudgetedHttpHandler extends NodeHttpHandler {
+  constructor(
+    private readonly policy: AwsCallPolicy,
+    private readonly budget: TimeBudget = invocationBudget,
+  ) {
+    super({ connectionTimeout: policy.connectionTimeout, requestTimeout: policy.requestTimeout });
+  }
+
+  override handle(request: Parameters<NodeHttpHandler['handle']>[0], options: HttpHandlerOptions = {}) {
+    const left = Math.floor(this.budget.remainingMs());
+    if (!Number.isFinite(left)) return super.handle(request, options);
+    if (left < MIN_CALL_MS) return Promise.reject(new TimeBudgetExhaustedError(`a call to ${request.hostname}`));
+    const deadline = AbortSignal.timeout(left);
+    return super.handle(request, {
+      ...options,
+      abortSignal: options.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, deadline]) : deadline,
+      requestTimeout: Math.min(this.policy.requestTimeout, left),
+    });
+  }
+}
+
+/** An AWS SDK client's configuration under `policy` and the invocation's budget. */
+export function awsClientConfig(policy: AwsCallPolicy = AWS_CALLS) {
+  return { maxAttempts: policy.maxAttempts, requestHandler: new BudgetedHttpHandler(policy) };
+}
+
+/** A DynamoDB document client with this service's timeouts, budget and marshalling rules. */
 export function createDocumentClient(
   config: DynamoDBClientConfig = {},
   policy: AwsCallPolicy = AWS_CALLS,
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ ...policy, ...config });
+  const client = new DynamoDBClient({ ...awsClientConfig(policy), ...config });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

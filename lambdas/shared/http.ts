@@ -9,9 +9,13 @@ import {
   LeaseHeldError,
   OneTimeValueRejectedError,
   ReauthorizationRequiredError,
+  RefreshPausedError,
   ShopNotFoundError,
+  TikTokAppCredentialsError,
   TikTokReauthorizationRequiredError,
   TikTokRetryLaterError,
+  TikTokSuspectRefusalError,
+  TimeBudgetExhaustedError,
   UnsupportedUserTypeError,
 } from '../domain/errors';
 import type { Log } from './logger';
@@ -144,7 +148,27 @@ export function mapError(error: unknown): Mapped {
       headers: { 'retry-after': '1' },
     };
   }
-  if (error instanceof TikTokRetryLaterError) {
+  if (error instanceof RefreshPausedError) {
+    return {
+      status: 503,
+      code: 'REFRESH_PAUSED',
+      message: 'refreshes are paused while TikTok refuses them; the operator is alerted',
+      headers: { 'retry-after': String(Math.max(1, Math.ceil((error.until.getTime() - Date.now()) / 1000))) },
+    };
+  }
+  if (error instanceof TimeBudgetExhaustedError) {
+    return {
+      status: 503,
+      code: 'TRY_AGAIN',
+      message: 'the request ran out of time; try again shortly',
+      headers: { 'retry-after': '1' },
+    };
+  }
+  if (
+    error instanceof TikTokRetryLaterError ||
+    error instanceof TikTokSuspectRefusalError ||
+    error instanceof TikTokAppCredentialsError
+  ) {
     return {
       status: 503,
       code: 'TIKTOK_UNAVAILABLE',

@@ -11,6 +11,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 200
 export interface RetryTools {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Whether waiting `delayMs` still leaves time for another attempt; when not, the last error is thrown. */
+  readonly hasTimeFor?: (delayMs: number) => boolean;
   /** Told of each failed attempt that will be retried. */
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
@@ -38,6 +40,7 @@ export async function withRetry<T>(
     } catch (error) {
       if (attempt >= policy.attempts || !isRetryable(error)) throw error;
       const delay = backoffDelay(policy, attempt, random);
+      if (tools.hasTimeFor && !tools.hasTimeFor(delay)) throw error;
       tools.onRetry?.(error, attempt, delay);
       await wait(delay);
     }

@@ -8,7 +8,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PENDING_EVENTS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import { scheduleSweep } from './function-schedule';
-import { handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
+import { handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
 import { ServiceFunction } from './service-function';
 import { serviceMetric } from './token-refresh';
@@ -38,9 +38,8 @@ export class EventOutbox extends Construct {
     const { table, eventBus, reminderTopic } = props;
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
-      entry: handlerEntry('outbox-sweep'),
+      ...handlerSettings('outbox-sweep'),
       description: 'Delivers lifecycle events and reminders that were stored but not delivered',
-      timeout: Duration.minutes(2),
       // One sweep at a time: two would send the same reminder e-mail twice.
       reservedConcurrentExecutions: 1,
       environment: {

@@ -1,10 +1,20 @@
-import type { FunctionGroup } from '../../lambdas/shared/routes';
+import { Duration } from 'aws-cdk-lib';
+import { FUNCTION_TIMINGS, type HandlerName } from '../../lambdas/shared/timings';
 
-/** Every Lambda entry point: the API's route groups, the schedules' sweeps and the refresh worker. */
-export type HandlerName = FunctionGroup | 'refresh-sweep' | 'refresh-worker' | 'reminder-sweep' | 'outbox-sweep';
+export type { HandlerName };
 
 /** The handler file of a function, relative to the project root (where cdk runs). */
 export const handlerEntry = (name: HandlerName) => `lambdas/handlers/${name}.ts`;
+
+/** A function's entry, timeout and time budget, from the one timings table the handlers read too. */
+export function handlerSettings(name: HandlerName) {
+  const timing = FUNCTION_TIMINGS[name];
+  return {
+    entry: handlerEntry(name),
+    timeout: Duration.seconds(timing.timeoutSeconds),
+    timeBudgetMs: timing.budgetMs,
+  };
+}
 
 /** An environment without the settings left unset, so the function's own defaults apply. */
 export function definedOnly(values: Record<string, string | undefined>): Record<string, string> {

@@ -10,7 +10,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUTHORIZATION_EXPIRY_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import { scheduleSweep } from './function-schedule';
-import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
+import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
 import { ServiceFunction } from './service-function';
 
@@ -48,9 +48,8 @@ export class RenewalReminders extends Construct {
     if (settings.reminderEmail) this.topic.addSubscription(new EmailSubscription(settings.reminderEmail));
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
-      entry: handlerEntry('reminder-sweep'),
+      ...handlerSettings('reminder-sweep'),
       description: 'Reminds sellers whose authorization ends soon, once per milestone',
-      timeout: Duration.minutes(5),
       environment: {
         TABLE_NAME: table.tableName,
         EVENT_BUS_NAME: eventBus.eventBusName,

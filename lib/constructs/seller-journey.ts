@@ -7,7 +7,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SHOP_ID_INDEX, STATUS_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import type { FunctionGroup } from '../../lambdas/shared/routes';
-import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
+import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
 import { ServiceFunction } from './service-function';
 
@@ -52,9 +52,8 @@ export class SellerJourney extends Construct {
     });
 
     const callback = new ServiceFunction(this, 'OAuthCallback', {
-      entry: handlerEntry('oauth-callback'),
+      ...handlerSettings('oauth-callback'),
       description: 'The Redirect URL: exchanges the code, stores the sealed grant, sends the seller on',
-      timeout: Duration.seconds(20),
       environment: {
         ...common,
         ...tiktok,
@@ -77,7 +76,7 @@ export class SellerJourney extends Construct {
     eventBus.grantPutEventsTo(callback.function);
 
     const sellerApi = new ServiceFunction(this, 'SellerApi', {
-      entry: handlerEntry('seller-api'),
+      ...handlerSettings('seller-api'),
       description: 'Internal API: authorization links, App Store claims, seller views, disconnecting',
       environment: { ...common, ...linkEnvironment(settings) },
     });
@@ -90,9 +89,8 @@ export class SellerJourney extends Construct {
     eventBus.grantPutEventsTo(sellerApi.function);
 
     const credentials = new ServiceFunction(this, 'Credentials', {
-      entry: handlerEntry('credentials'),
+      ...handlerSettings('credentials'),
       description: 'Internal API: a valid access token and shop cipher, refreshed first when it is about to expire',
-      timeout: Duration.seconds(15),
       // The app's services call it most: per-invocation logs and traces would dominate its cost.
       systemLogLevel: SystemLogLevel.WARN,
       tracing: Tracing.PASS_THROUGH,

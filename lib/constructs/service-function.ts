@@ -14,6 +14,11 @@ export interface ServiceFunctionProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
+  /**
+   * What the handler's work may take (`TIME_BUDGET_MS`), every call included: less than the timeout, the rest
+   * its margin. @default the handler's own, from the timings table
+   */
+  readonly timeBudgetMs?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** Powertools' log level. @default 'INFO' */
@@ -79,6 +84,7 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'tiktok-shop-auth',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: 'TikTokShopAuth',
+        ...(props.timeBudgetMs === undefined ? {} : { TIME_BUDGET_MS: String(props.timeBudgetMs) }),
         ...props.environment,
       },
       bundling: {

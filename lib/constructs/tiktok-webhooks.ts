@@ -6,7 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
-import { definedOnly, handlerEntry, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
+import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantDeleteWithKeyPrefix, grantTableActions } from './grants';
 import { ServiceFunction } from './service-function';
 
@@ -35,10 +35,8 @@ export class TikTokWebhooks extends Construct {
     super(scope, id);
     const { table, appSecret, eventBus, settings } = props;
     this.function = new ServiceFunction(this, 'Function', {
-      entry: handlerEntry('tiktok-webhook'),
+      ...handlerSettings('tiktok-webhook'),
       description: "TikTok's webhooks: verified, deduplicated, acted on, forwarded to the bus",
-      // TikTok wants an answer within 3 s; each AWS call has its own short timeout inside this.
-      timeout: Duration.seconds(6),
       memorySize: 512,
       // The hottest path: its metrics count every webhook; per-invocation logs and traces would dominate the bill.
       systemLogLevel: SystemLogLevel.WARN,

@@ -10,7 +10,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REFRESH_DUE_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
 import { scheduleSweep } from './function-schedule';
-import { definedOnly, handlerEntry } from './function-settings';
+import { definedOnly, handlerSettings } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
 import { deadLetterAlarm, secureQueue } from './secure-queue';
 import { ServiceFunction } from './service-function';
@@ -20,7 +20,10 @@ export interface TokenRefreshSettings {
   readonly refreshAheadHours?: number;
   /** How often the sweep runs. @default Duration.minutes(30) */
   readonly sweepEvery?: Duration;
-  /** Worker functions at once (TikTok's rate limits); at least 2. @default 5 */
+  /**
+   * Refreshes at once in all (TikTok's rate limits): two worker functions at most (Lambda's least for a queue),
+   * each running half of them. @default 10
+   */
   readonly workerConcurrency?: number;
   /** @default TikTok's */
   readonly tiktokAuthBaseUrl?: string;
@@ -64,7 +67,9 @@ export class TokenRefresh extends Construct {
     super(scope, id);
     const { table, sealingKey, appSecret, eventBus } = props;
     const settings = props.settings ?? {};
-    const workerTimeout = Duration.seconds(30);
+    const worker = handlerSettings('refresh-worker');
+    const workers = 2;
+    const perWorker = Math.max(1, Math.ceil((settings.workerConcurrency ?? 10) / workers));
     const refreshEnvironment = definedOnly({
       REFRESH_AHEAD_HOURS: settings.refreshAheadHours?.toString(),
       TIKTOK_AUTH_BASE_URL: settings.tiktokAuthBaseUrl,
@@ -73,44 +78,44 @@ export class TokenRefresh extends Construct {
     this.deadLetters = secureQueue(this, 'DeadLetters');
     this.queue = secureQueue(this, 'Queue', {
       // Six times the worker's timeout, as Lambda's event source wants.
-      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(worker.timeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: 10 },
     });
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
-      entry: handlerEntry('refresh-sweep'),
+      ...handlerSettings('refresh-sweep'),
       description: 'Enqueues the grants whose access token expires within the refresh-ahead window',
-      timeout: Duration.minutes(5),
       environment: { TABLE_NAME: table.tableName, REFRESH_QUEUE_URL: this.queue.queueUrl, ...refreshEnvironment },
     });
-    grantTableActions(this.sweep.function, table, ['Query'], [REFRESH_DUE_INDEX.indexName]);
+    // GetItem for the circuit breaker, UpdateItem to mark each grant queued (at most one message a grant).
+    grantTableActions(this.sweep.function, table, ['GetItem', 'UpdateItem', 'Query'], [REFRESH_DUE_INDEX.indexName]);
     this.queue.grantSendMessages(this.sweep.function);
 
     this.worker = new ServiceFunction(this, 'Worker', {
-      entry: handlerEntry('refresh-worker'),
+      ...worker,
       description: 'Refreshes queued grants under their lease, reporting partial batch failures',
-      timeout: workerTimeout,
       environment: {
         TABLE_NAME: table.tableName,
         EVENT_BUS_NAME: eventBus.eventBusName,
         APP_SECRET_ID: appSecret.secretArn,
         SEALING_KEY_ID: sealingKey.keyArn,
         REFRESH_QUEUE_URL: this.queue.queueUrl,
+        REFRESH_CONCURRENCY: String(perWorker),
         ...refreshEnvironment,
       },
     });
-    const worker = this.worker.function;
-    grantTableActions(worker, table, ['GetItem', 'UpdateItem']);
-    grantSealing(worker, sealingKey);
-    grantUnsealing(worker, sealingKey);
-    appSecret.grantRead(worker);
-    eventBus.grantPutEventsTo(worker);
-    worker.addEventSource(
+    const workerFunction = this.worker.function;
+    grantTableActions(workerFunction, table, ['GetItem', 'UpdateItem']);
+    grantSealing(workerFunction, sealingKey);
+    grantUnsealing(workerFunction, sealingKey);
+    appSecret.grantRead(workerFunction);
+    eventBus.grantPutEventsTo(workerFunction);
+    workerFunction.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(5),
         reportBatchItemFailures: true,
-        maxConcurrency: Math.max(2, settings.workerConcurrency ?? 5),
+        maxConcurrency: workers,
       }),
     );
 

@@ -57,12 +57,24 @@ describe('refresh and reminders on AWS', () => {
       }
     });
 
-    it('feeds the worker in batches, reporting partial failures, with bounded concurrency', () => {
+    it('feeds two workers at most in batches, reporting partial failures', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: 4 },
+        ScalingConfig: { MaximumConcurrency: 2 },
         FunctionName: { Ref: logicalId(stack.tokenRefresh.worker.function) },
+      });
+    });
+
+    it('hands -c refreshConcurrency to the workers: half of it each, as REFRESH_CONCURRENCY', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^Refreshes queued grants'),
+        Environment: { Variables: Match.objectLike({ REFRESH_CONCURRENCY: '2' }) },
+      });
+      const odd = synthStack({ settings: { ...TEST_SETTINGS, refreshConcurrency: 5 } });
+      odd.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^Refreshes queued grants'),
+        Environment: { Variables: Match.objectLike({ REFRESH_CONCURRENCY: '3' }) },
       });
     });
   });
@@ -89,13 +101,13 @@ describe('refresh and reminders on AWS', () => {
     const sealing = (statements: Array<Record<string, unknown>>) =>
       actionsOf(statements.filter((statement) => JSON.stringify(statement.Resource).includes('TokenSealing')));
 
-    it('lets the sweep only query the refresh index and send to the queue', () => {
+    it('lets the sweep query the refresh index, mark grants queued, read the breaker, and send to the queue', () => {
       const statements = statementsOf(template, 'TokenRefreshSweep');
       const dynamo = statements.filter((statement) =>
         actionsOf([statement]).some((action) => action.startsWith('dynamodb:')),
       );
 
-      expect(actionsOf(dynamo)).toEqual(['dynamodb:Query']);
+      expect(actionsOf(dynamo)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
       expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/ByRefreshDue');
       expect(actionsOf(statements)).toEqual(expect.arrayContaining(['sqs:SendMessage']));
       expect(sealing(statements)).toEqual([]);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cryptoSecrets } from '../../lambdas/adapters/crypto-secrets';
 import { createGrantTable } from '../../lambdas/adapters/dynamodb/create-table';
 import { DynamoDbGrantStore } from '../../lambdas/adapters/dynamodb/dynamodb-grant-store';
+import { DynamoDbRefusalLedger } from '../../lambdas/adapters/dynamodb/dynamodb-refusal-ledger';
 import { DynamoDbWebhookReceipts } from '../../lambdas/adapters/dynamodb/dynamodb-webhook-receipts';
 import { RecordingEventPublisher } from '../../lambdas/adapters/events/recording-event-publisher';
 import { RecordingNotifier } from '../../lambdas/adapters/notify/recording-notifier';
@@ -53,6 +54,7 @@ export async function createDomainHarness(
     credentials: new StaticAppCredentials({ appKey: 'app-key', appSecret: 'app-secret' }),
     sealer: new EnvelopeTokenSealer(new LocalDataKeys(randomBytes(32))),
     events,
+    refusals: new DynamoDbRefusalLedger(dynamo.documentClient, tableName),
     clock,
     secrets: cryptoSecrets,
     log: silentLog,

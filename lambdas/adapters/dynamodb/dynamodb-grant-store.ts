@@ -322,6 +322,43 @@ export class DynamoDbGrantStore implements GrantStore {
     return cursor ? { items, cursor: encodeCursor(cursor) } : { items };
   }
 
+  async claimRefresh(openId: string, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(openId),
+          // Not a change of the grant: its version stays, so no refresh or webhook in flight is made stale by it.
+          UpdateExpression: 'SET refreshHeldUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :active AND (attribute_not_exists(refreshHeldUntil) OR refreshHeldUntil <= :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime(), ':active': 'ACTIVE' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async holdRefresh(openId: string, until: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(openId),
+          UpdateExpression: 'SET refreshHeldUntil = :until',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':until': until.getTime() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   listDueForRefresh(before: Date, cursor?: string): Promise<Page<GrantRef>> {
     return this.listIndex(REFRESH_DUE, before, cursor);
   }

@@ -84,6 +84,7 @@ export const grantItemSchema = z.object({
   leaseUntil: epochMs.optional(),
   refreshFailures: z.number().int().nonnegative(),
   lastError: z.string().optional(),
+  suspectRefusalSince: epochMs.optional(),
   remindersSent: z.array(z.number().int()),
   // Grants written before the outbox existed have none.
   outbox: z.array(outboxItemSchema).default([]),
@@ -121,6 +122,7 @@ export function grantAttributes(grant: Omit<Grant, 'version' | 'lease'>): Record
     authorizedAt: grant.authorizedAt.getTime(),
     refreshFailures: grant.refreshFailures,
     lastError: grant.lastError,
+    suspectRefusalSince: grant.suspectRefusalSince?.getTime(),
     remindersSent: [...grant.remindersSent],
     outbox: grant.outbox.map(outboxEntryItem),
     // Only grants with something to deliver are in the outbox index, by their oldest entry.

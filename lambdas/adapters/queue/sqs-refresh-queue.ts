@@ -53,6 +53,3 @@ export class SqsRefreshQueue implements RefreshQueue {
     }
   }
 }
-
-/** The growing delay of a refresh that keeps failing: 1, 2, 4 ... minutes, at most 6 hours. */
-export const retryDelaySeconds = (receiveCount: number) => Math.min(6 * 3600, 60 * 2 ** Math.max(0, receiveCount - 1));

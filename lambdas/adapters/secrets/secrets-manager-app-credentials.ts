@@ -19,17 +19,25 @@ export class AppSecretInvalidError extends Error {
   }
 }
 
+/** A secret found invalid is read again at most this often, not every request. */
+export const INVALID_SECRET_RECHECK_MS = 5_000;
+
 /**
  * The app's key and secret from the Secrets Manager secret `{"app_key", "app_secret"}`, cached for `maxAgeSeconds`
  * by Powertools Parameters; `reload` reads past the cache when TikTok says they are wrong (they may have changed).
+ * A value that fails validation (the template's empty placeholder) is not kept: the next read goes to Secrets
+ * Manager again, at most every few seconds, so that a secret filled in by the operator is used within seconds.
  */
 export class SecretsManagerAppCredentials implements AppCredentials {
   private readonly provider: SecretsProvider;
+  /** When a read last found the secret invalid. */
+  private invalidAt?: number;
 
   constructor(
     client: SecretsManagerClient,
     private readonly secretId: string,
     private readonly maxAgeSeconds = 300,
+    private readonly now: () => number = Date.now,
   ) {
     this.provider = new SecretsProvider({ awsSdkV3Client: client });
   }
@@ -43,18 +51,30 @@ export class SecretsManagerAppCredentials implements AppCredentials {
   }
 
   private async read(forceFetch: boolean): Promise<AppKeyAndSecret> {
+    const foundInvalid = this.invalidAt !== undefined;
+    if (foundInvalid && this.now() - (this.invalidAt ?? 0) < INVALID_SECRET_RECHECK_MS) {
+      throw new AppSecretInvalidError(this.secretId);
+    }
     let value: unknown;
     try {
-      value = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds, forceFetch, transform: 'json' });
+      value = await this.provider.get(this.secretId, {
+        maxAge: this.maxAgeSeconds,
+        forceFetch: forceFetch || foundInvalid,
+        transform: 'json',
+      });
     } catch (cause) {
       // A secret that is not JSON fails in the transform; other failures (access, network) are not ours to rename.
-      if (cause instanceof Error && cause.name === 'TransformParameterError') {
-        throw new AppSecretInvalidError(this.secretId);
-      }
+      if (cause instanceof Error && cause.name === 'TransformParameterError') throw this.invalid();
       throw cause;
     }
     const parsed = appSecretSchema.safeParse(value);
-    if (!parsed.success) throw new AppSecretInvalidError(this.secretId);
+    if (!parsed.success) throw this.invalid();
+    this.invalidAt = undefined;
     return parsed.data;
+  }
+
+  private invalid(): AppSecretInvalidError {
+    this.invalidAt = this.now();
+    return new AppSecretInvalidError(this.secretId);
   }
 }

@@ -7,11 +7,13 @@ import {
   TikTokReauthorizationRequiredError,
   TikTokRequestRejectedError,
   TikTokRetryLaterError,
+  TikTokSuspectRefusalError,
 } from '../../domain/errors';
 import type { AppKeyAndSecret, AuthorizedShop, TokenSet } from '../../domain/model';
-import type { AppCredentials, Clock, TikTokAuthApi } from '../../ports';
+import type { AppCredentials, Clock, TikTokAuthApi, TimeBudget } from '../../ports';
 import { type Log, silentLog } from '../../shared/logger';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryTools, withRetry } from '../../shared/retry';
+import { TIKTOK_RESERVE_MS } from '../../shared/timings';
 import { signOpenApiRequest } from './open-api-signature';
 import { describeIssues, envelopeSchema, shopsDataSchema, tokenDataSchema } from './schemas';
 
@@ -20,7 +22,12 @@ export const DEFAULT_API_BASE_URL = 'https://open-api.tiktokglobalshop.com';
 
 /** Codes TikTok documents as transient: too many requests, internal error, timeout. */
 const TRANSIENT_CODES = new Set([36009002, 36009003, 36009007]);
-const REAUTHORIZE_CODES = new Set([36004001, 36004005]);
+/**
+ * Refusals known to be about the one seller (protocol section 3): the refresh token expired (36004001), no
+ * authorization record (36004005); for an auth code, also an invalid code (36004004). Any other refusal is suspect.
+ */
+const SELLER_REFRESH_CODES: ReadonlySet<number> = new Set([36004001, 36004005]);
+const SELLER_CODE_CODES: ReadonlySet<number> = new Set([36004001, 36004004, 36004005]);
 const MISSING_SCOPE = 105005;
 const ACCESS_TOKEN_CODES = new Set([105002, 101000]);
 /** Invalid sign: the signature is made with our app secret, so the secret is wrong. */
@@ -35,13 +42,21 @@ export interface HttpTikTokAuthApiOptions {
   /** Per attempt, from sending the request to the last byte of the answer. */
   readonly timeoutMs?: number;
   readonly retry?: RetryPolicy;
-  readonly retryTools?: Omit<RetryTools, 'onRetry'>;
+  readonly retryTools?: Omit<RetryTools, 'onRetry' | 'hasTimeFor'>;
+  /** The invocation's time left: attempts are cut to it, and none starts that cannot finish. @default unlimited */
+  readonly budget?: TimeBudget;
+  /** How much of the budget TikTok calls leave for storing what TikTok answered. @default 3000 */
+  readonly reserveMs?: number;
   readonly clock?: Pick<Clock, 'now'>;
   readonly log?: Log;
   readonly fetch?: typeof fetch;
 }
 
-type Endpoint = 'token' | 'open-api';
+/** The token endpoints, with the codes that are about the seller; or the Open API. */
+type Endpoint = { readonly kind: 'token'; readonly sellerCodes: ReadonlySet<number> } | { readonly kind: 'open-api' };
+
+/** An attempt is not started with less time than this: it could not get an answer. */
+const MIN_ATTEMPT_MS = 1000;
 
 /** One failed attempt, classified; `retryable` says whether another attempt may help. */
 class AttemptError extends Error {
@@ -76,9 +91,12 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
   }
 
   exchangeAuthCode(authCode: string): Promise<TokenSet> {
-    return this.callTokenEndpoint('/api/v2/token/get', { auth_code: authCode, grant_type: 'authorized_code' }, [
-      authCode,
-    ]);
+    return this.callTokenEndpoint(
+      '/api/v2/token/get',
+      { auth_code: authCode, grant_type: 'authorized_code' },
+      [authCode],
+      SELLER_CODE_CODES,
+    );
   }
 
   refreshTokens(refreshToken: string): Promise<TokenSet> {
@@ -86,6 +104,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
       '/api/v2/token/refresh',
       { refresh_token: refreshToken, grant_type: 'refresh_token' },
       [refreshToken],
+      SELLER_REFRESH_CODES,
     );
   }
 
@@ -102,14 +121,19 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         url.search = new URLSearchParams({ ...query, sign }).toString();
         return url;
       };
-      return this.call('open-api', path, build, shopsDataSchema, [accessToken, credentials.appSecret], {
+      return this.call({ kind: 'open-api' }, path, build, shopsDataSchema, [accessToken, credentials.appSecret], {
         'x-tts-access-token': accessToken,
         'content-type': 'application/json',
       });
     });
   }
 
-  private callTokenEndpoint(path: string, parameters: Record<string, string>, secrets: string[]): Promise<TokenSet> {
+  private callTokenEndpoint(
+    path: string,
+    parameters: Record<string, string>,
+    secrets: string[],
+    sellerCodes: ReadonlySet<number>,
+  ): Promise<TokenSet> {
     return this.withCredentials((credentials) => {
       const build = () => {
         const url = endpointUrl(this.authBaseUrl, path);
@@ -120,7 +144,10 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         }).toString();
         return url;
       };
-      return this.call('token', path, build, tokenDataSchema, [...secrets, credentials.appSecret]);
+      return this.call({ kind: 'token', sellerCodes }, path, build, tokenDataSchema, [
+        ...secrets,
+        credentials.appSecret,
+      ]);
     });
   }
 
@@ -150,6 +177,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         this.retry,
         {
           ...this.options.retryTools,
+          hasTimeFor: (delayMs) => this.timeLeft() - delayMs >= MIN_ATTEMPT_MS,
           onRetry: (error, attempt, delayMs) =>
             this.log.warn('TikTok call failed; retrying', {
               path,
@@ -176,7 +204,15 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     const scrub = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join('[redacted]'), text);
     let status: number;
     let text: string;
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const left = this.timeLeft();
+    if (left < MIN_ATTEMPT_MS) {
+      throw new AttemptError(
+        new TikTokRetryLaterError(`no time left in this invocation to call TikTok's ${path}`),
+        false,
+      );
+    }
+    const timeoutMs = Math.floor(Math.min(this.timeoutMs, left));
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await this.fetch(url, { method: 'GET', headers, signal });
       status = response.status;
@@ -184,7 +220,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     } catch (cause) {
       // The cause is kept by name only: a network error can quote the URL, and the URL carries secrets.
       const message = signal.aborted
-        ? `TikTok did not answer ${path} within ${this.timeoutMs} ms`
+        ? `TikTok did not answer ${path} within ${timeoutMs} ms`
         : `TikTok could not be reached for ${path}`;
       throw new AttemptError(new TikTokRetryLaterError(message, { cause: describeCause(cause) }), true);
     }
@@ -229,6 +265,13 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     return data.data;
   }
 
+  /** What TikTok calls may still spend: the budget, less what storing the answer needs. */
+  private timeLeft(): number {
+    return (
+      (this.options.budget?.remainingMs() ?? Number.POSITIVE_INFINITY) - (this.options.reserveMs ?? TIKTOK_RESERVE_MS)
+    );
+  }
+
   private now(): Date {
     return this.options.clock?.now() ?? new Date();
   }
@@ -249,14 +292,15 @@ function classifyRefusal(
   const details = { code, requestId };
   const text = `TikTok refused ${path} (code ${code}: ${message})`;
   if (TRANSIENT_CODES.has(code)) return new AttemptError(new TikTokRetryLaterError(text, details), true);
-  if (APP_CREDENTIAL_CODES.has(code) || (endpoint === 'token' && APP_CREDENTIAL_MESSAGE.test(message))) {
+  if (APP_CREDENTIAL_CODES.has(code) || (endpoint.kind === 'token' && APP_CREDENTIAL_MESSAGE.test(message))) {
     return new AttemptError(new TikTokAppCredentialsError(text, details), false);
   }
-  if (endpoint === 'token') {
-    // Any refusal of an auth code or refresh token, documented (36004001, 36004005) or not, is one only the
-    // seller can mend by authorizing again.
-    const known = REAUTHORIZE_CODES.has(code) ? '' : ' (an undocumented refusal)';
-    return new AttemptError(new TikTokReauthorizationRequiredError(`${text}${known}`, details), false);
+  if (endpoint.kind === 'token') {
+    // Only a refusal known to be about this seller means they must authorize again. Anything else may be the app's
+    // credentials worded in a way no document lists: believing it would send every seller through authorization.
+    return endpoint.sellerCodes.has(code)
+      ? new AttemptError(new TikTokReauthorizationRequiredError(text, details), false)
+      : new AttemptError(new TikTokSuspectRefusalError(`${text} (not known to be about the seller)`, details), false);
   }
   if (code === MISSING_SCOPE) return new AttemptError(new TikTokMissingScopeError(text, details), false);
   if (ACCESS_TOKEN_CODES.has(code)) return new AttemptError(new TikTokAccessTokenRejectedError(text, details), false);

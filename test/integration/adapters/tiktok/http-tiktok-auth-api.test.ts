@@ -7,6 +7,7 @@ import {
   TikTokReauthorizationRequiredError,
   TikTokRequestRejectedError,
   TikTokRetryLaterError,
+  TikTokSuspectRefusalError,
 } from '../../../../lambdas/domain/errors';
 import type { AppKeyAndSecret } from '../../../../lambdas/domain/model';
 import type { AppCredentials } from '../../../../lambdas/ports';
@@ -151,7 +152,7 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
     it.each([
       [36004005, 'can not find related auth record'],
       [36004001, 'rt has expired'],
-      [36004999, 'an undocumented refusal of the code'],
+      [36004004, 'invalid auth code'],
     ])('treats code %i in an HTTP 200 as "authorize again", once', async (code, message) => {
       tiktok.reply(refused(code, message));
 
@@ -159,6 +160,16 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
 
       await expect(call).rejects.toBeInstanceOf(TikTokReauthorizationRequiredError);
       await expect(call).rejects.toMatchObject({ code, requestId: 'req-refused' });
+      expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it('calls an undocumented refusal of the code suspect, not the seller’s doing', async () => {
+      tiktok.reply(refused(36004999, 'an undocumented refusal of the code'));
+
+      const call = api().exchangeAuthCode(AUTH_CODE);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokSuspectRefusalError);
+      await expect(call).rejects.toMatchObject({ code: 36004999 });
       expect(tiktok.requests).toHaveLength(1);
     });
   });
@@ -179,10 +190,64 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
       expect(tokens.refreshToken).toBe('rotated-refresh');
     });
 
-    it('treats an expired refresh token (36004001) as "authorize again"', async () => {
-      tiktok.reply(refused(36004001, 'rt has expired'));
+    it.each([
+      [36004001, 'rt has expired'],
+      [36004005, 'can not find related auth record'],
+    ])('treats refusal %i, known to be about the seller, as "authorize again"', async (code, message) => {
+      tiktok.reply(refused(code, message));
 
       await expect(api().refreshTokens(REFRESH_TOKEN)).rejects.toBeInstanceOf(TikTokReauthorizationRequiredError);
+    });
+
+    it.each([
+      [36004004, 'invalid auth code'],
+      [36004002, 'something TikTok never documented'],
+      [36009004, 'many request errors'],
+    ])('calls refusal %i of a refresh token suspect, never "authorize again"', async (code, message) => {
+      tiktok.reply(refused(code, message));
+
+      const call = api().refreshTokens(REFRESH_TOKEN);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokSuspectRefusalError);
+      await expect(call).rejects.toThrow('not known to be about the seller');
+      expect(tiktok.requests).toHaveLength(1);
+    });
+  });
+
+  describe('within the invocation’s time budget', () => {
+    const budgetOf = (ms: number) => {
+      const end = Date.now() + ms;
+      return { remainingMs: () => end - Date.now() };
+    };
+
+    it('cuts a hanging attempt at the budget, less the reserve for storing the answer, and tries no more', async () => {
+      tiktok.reply({ delayMs: 5000 }, { delayMs: 5000 }, { delayMs: 5000 });
+
+      const call = api({ timeoutMs: 5000, budget: budgetOf(1800), reserveMs: 300 }).refreshTokens(REFRESH_TOKEN);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      // 1,800 ms of budget less 300 of reserve: the attempt's timeout, not the 5,000 configured.
+      await expect(call).rejects.toThrow(/did not answer \/api\/v2\/token\/refresh within 1[45]\d\d ms/);
+      expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it('starts no attempt without a second left, and says "retry later"', async () => {
+      const call = api({ budget: budgetOf(1200), reserveMs: 300 }).refreshTokens(REFRESH_TOKEN);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      await expect(call).rejects.toThrow("no time left in this invocation to call TikTok's /api/v2/token/refresh");
+      expect(tiktok.requests).toHaveLength(0);
+    });
+
+    it('retries only while another attempt still fits', async () => {
+      tiktok.reply({ status: 503 }, { status: 503 }, ok(OFFICIAL_TOKEN_DATA));
+      // After the first 503, 5 s are left (another attempt fits after its 100 ms delay); after the second, 1 s: no more.
+      const budget = { remainingMs: () => (tiktok.requests.length < 2 ? 5000 : 1000) };
+
+      const call = api({ budget, reserveMs: 0 }).refreshTokens(REFRESH_TOKEN);
+
+      await expect(call).rejects.toThrow('HTTP 503');
+      expect(tiktok.requests).toHaveLength(2);
     });
   });
 

@@ -6,6 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AppSecretInvalidError,
+  INVALID_SECRET_RECHECK_MS,
   SecretsManagerAppCredentials,
 } from '../../../../lambdas/adapters/secrets/secrets-manager-app-credentials';
 import { StaticAppCredentials } from '../../../../lambdas/adapters/secrets/static-app-credentials';
@@ -67,6 +68,30 @@ describe('SecretsManagerAppCredentials', () => {
     expect(error).toBeInstanceOf(AppSecretInvalidError);
     expect(String(error)).toContain(`the secret ${SECRET_ID} must hold JSON`);
     expect(JSON.stringify(error) + String(error)).not.toContain('hunter2');
+  });
+
+  it('reads a secret that failed validation again at once, not from its cache, at most every 5 seconds', async () => {
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolvesOnce(answer({ app_key: '', app_secret: '' }))
+      .resolves(answer({ app_key: 'k1', app_secret: 'filled-in' }));
+    let now = 1_000_000;
+    const cached = new SecretsManagerAppCredentials(
+      new SecretsManagerClient({ region: 'eu-west-1' }),
+      SECRET_ID,
+      300,
+      () => now,
+    );
+    await expect(cached.get()).rejects.toBeInstanceOf(AppSecretInvalidError);
+
+    now += INVALID_SECRET_RECHECK_MS - 1;
+    await expect(cached.get()).rejects.toBeInstanceOf(AppSecretInvalidError);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+
+    now += 1;
+    expect(await cached.get()).toEqual({ appKey: 'k1', appSecret: 'filled-in' });
+    expect(await cached.get()).toEqual({ appKey: 'k1', appSecret: 'filled-in' });
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
   it('lets a missing secret fail as it is', async () => {
