@@ -54,6 +54,13 @@ export class LocalRefreshQueue implements RefreshQueue {
     if (message) message.visibleAt = this.clock.now().getTime() + delaySeconds * 1000;
   }
 
+  /** How many messages (visible or in flight, not dead) each seller has. */
+  messagesPerSeller(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const held of this.messages) counts.set(held.openId, (counts.get(held.openId) ?? 0) + 1);
+    return counts;
+  }
+
   depth(): { visible: number; inFlight: number; deadLetters: number } {
     const now = this.clock.now().getTime();
     const visible = this.messages.filter((held) => held.visibleAt <= now).length;

@@ -35,7 +35,10 @@ const MINUTE = 60_000;
  */
 export const QUEUED_HOLD_MS = 6 * 60 * MINUTE;
 
-/** A retried message is held a little past its delay, so that the sweep never races the queue bringing it back. */
+/**
+ * A grant whose message waits out a retry delay stays held that long and `QUEUED_HOLD_MS` more: the queue brings the
+ * message back, and a busy worker may take a while to receive it. A grant held past a pause waits this little.
+ */
 const HOLD_SLACK_MS = 5 * MINUTE;
 
 /** A message handed back unstarted (no time left in the invocation) comes back after this. */
@@ -203,7 +206,7 @@ export async function refreshQueuedGrants(
       } else if (outcome === 'retry' || outcome === 'suspect-refusal') {
         const delaySeconds = retryDelaySeconds(message.receiveCount);
         handBack.push({ message, delaySeconds });
-        await hold(deps, message.openId, new Date(now.getTime() + delaySeconds * 1000 + HOLD_SLACK_MS));
+        await hold(deps, message.openId, new Date(now.getTime() + delaySeconds * 1000 + QUEUED_HOLD_MS));
       } else if (outcome === 'paused') {
         const held = await hold(deps, message.openId, new Date(resumeAt.getTime() + HOLD_SLACK_MS));
         // A grant that could not be held waits in the queue instead, as long as the pause.

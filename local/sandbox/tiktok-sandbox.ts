@@ -87,10 +87,19 @@ export class TikTokSandbox {
   private readonly refreshTokens = new Map<string, Issued>();
   private readonly faults: Array<{ endpoint: SandboxEndpoint; fault: SandboxFault }> = [];
   private latencyMs = 0;
+  private readonly outages = new Map<SandboxEndpoint, SandboxFault>();
+  private appSecret: string;
   /** How many calls each endpoint has answered (faults included). */
   readonly calls: Record<SandboxEndpoint, number> = { 'token/get': 0, 'token/refresh': 0, shops: 0 };
 
-  constructor(private readonly options: SandboxOptions) {}
+  constructor(private readonly options: SandboxOptions) {
+    this.appSecret = options.appSecret;
+  }
+
+  /** A new app secret, as when someone rotates it in Partner Center: the app's copy is wrong until it follows. */
+  rotateAppSecret(secret: string): void {
+    this.appSecret = secret;
+  }
 
   listSellers(): readonly SandboxSeller[] {
     return [...this.sellers.values()];
@@ -119,6 +128,15 @@ export class TikTokSandbox {
 
   injectFault(endpoint: SandboxEndpoint, fault: SandboxFault, times = 1): void {
     for (let i = 0; i < times; i++) this.faults.push({ endpoint, fault });
+  }
+
+  /** Every call of the endpoint answers with `fault` until `endOutage`, after the faults injected one by one. */
+  startOutage(endpoint: SandboxEndpoint, fault: SandboxFault): void {
+    this.outages.set(endpoint, fault);
+  }
+
+  endOutage(endpoint: SandboxEndpoint): void {
+    this.outages.delete(endpoint);
   }
 
   /** The seller approves on the authorize page: where TikTok sends their browser next. */
@@ -160,7 +178,7 @@ export class TikTokSandbox {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: webhookSignature(this.options.appKey, this.options.appSecret, Buffer.from(body)),
+        authorization: webhookSignature(this.options.appKey, this.appSecret, Buffer.from(body)),
       },
       body,
     });
@@ -204,7 +222,7 @@ export class TikTokSandbox {
   private async answerApi(endpoint: SandboxEndpoint, response: ServerResponse, answer: () => object): Promise<void> {
     this.calls[endpoint]++;
     const index = this.faults.findIndex((queued) => queued.endpoint === endpoint);
-    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : undefined;
+    const fault = index >= 0 ? this.faults.splice(index, 1)[0]?.fault : this.outages.get(endpoint);
     const delay = (fault?.delayMs ?? 0) + this.latencyMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (fault?.hangUp) {
@@ -294,7 +312,7 @@ export class TikTokSandbox {
       return { code: 36009004, message: 'timestamp is invalid' };
     }
     const { sign = '', ...signed } = Object.fromEntries(query);
-    const expected = signOpenApiRequest({ path: '/authorization/202309/shops', query: signed }, this.options.appSecret);
+    const expected = signOpenApiRequest({ path: '/authorization/202309/shops', query: signed }, this.appSecret);
     if (!sameText(sign, expected)) return { code: 106001, message: 'invalid sign' };
     const token = typeof tokenHeader === 'string' ? this.accessTokens.get(tokenHeader) : undefined;
     if (!token) return { code: 101000, message: 'invalid access token' };
@@ -318,7 +336,7 @@ export class TikTokSandbox {
 
   private checkApp(query: URLSearchParams): object | undefined {
     const keyMatches = query.get('app_key') === this.options.appKey;
-    const secretMatches = sameText(query.get('app_secret') ?? '', this.options.appSecret);
+    const secretMatches = sameText(query.get('app_secret') ?? '', this.appSecret);
     return keyMatches && secretMatches ? undefined : { code: 36004002, message: 'app_key or app_secret is invalid' };
   }
 
