@@ -1,7 +1,18 @@
 import * as z from 'zod';
+import { throttleProblems } from './constructs/service-api';
 import type { TikTokShopAuthStackProps } from './tiktok-shop-auth-stack';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+// Their bounds, and a burst at least the rate, are ServiceApi's own checks (applied below), written once.
+const limit = z.coerce.number({ error: 'must be a number of requests' }).optional();
+const throttleSchema = z.object({
+  webhookRateLimit: limit,
+  webhookBurstLimit: limit,
+  callbackRateLimit: limit,
+  callbackBurstLimit: limit,
+  internalRateLimit: limit,
+  internalBurstLimit: limit,
+});
 
 /** What `cdk deploy -c key=value` (or cdk.json's context) may set, checked before anything is built. */
 const contextSchema = z.object({
@@ -31,9 +42,24 @@ const contextSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,256}$/)
     .optional(),
+  ...throttleSchema.shape,
 });
 
 export const CONTEXT_KEYS = Object.keys(contextSchema.shape);
+
+// Runs even when other keys are wrong, so one message names them all; a limit that is not a number is named already.
+const checkedContextSchema = contextSchema.superRefine(
+  (context, ctx) => {
+    const numbers = Object.fromEntries(
+      throttleSchema
+        .keyof()
+        .options.map((key) => [key, context[key]])
+        .filter(([, value]) => typeof value === 'number' && !Number.isNaN(value)),
+    );
+    for (const { key, message } of throttleProblems(numbers)) ctx.addIssue({ code: 'custom', path: [key], message });
+  },
+  { when: () => true },
+);
 
 /** The stack's name and props from the CDK context; a clear error naming each wrong or missing key. */
 export function stackSettingsFromContext(tryGetContext: (key: string) => unknown): {
@@ -43,11 +69,30 @@ export function stackSettingsFromContext(tryGetContext: (key: string) => unknown
   const raw = Object.fromEntries(
     CONTEXT_KEYS.map((key) => [key, tryGetContext(key)]).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = contextSchema.safeParse(raw);
+  const parsed = checkedContextSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `-c ${issue.path.join('.')}: ${issue.message}`).join('\n  ');
     throw new Error(`tiktok-shop-auth needs its settings as CDK context:\n  ${problems}`);
   }
-  const { stackName, appSecretName, eventBusName, ...settings } = parsed.data;
-  return { stackName, props: { settings, appSecretName, eventBusName } };
+  const {
+    stackName,
+    appSecretName,
+    eventBusName,
+    webhookRateLimit,
+    webhookBurstLimit,
+    callbackRateLimit,
+    callbackBurstLimit,
+    internalRateLimit,
+    internalBurstLimit,
+    ...settings
+  } = parsed.data;
+  const throttles = {
+    webhookRateLimit,
+    webhookBurstLimit,
+    callbackRateLimit,
+    callbackBurstLimit,
+    internalRateLimit,
+    internalBurstLimit,
+  };
+  return { stackName, props: { settings, appSecretName, eventBusName, throttles } };
 }

@@ -8,7 +8,7 @@ import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
 import { Operations } from './constructs/operations';
 import { RenewalReminders } from './constructs/renewal-reminders';
 import { SellerJourney, type SellerJourneySettings } from './constructs/seller-journey';
-import { ServiceApi } from './constructs/service-api';
+import { type ApiThrottles, ServiceApi } from './constructs/service-api';
 import { TikTokWebhooks } from './constructs/tiktok-webhooks';
 import { TokenRefresh } from './constructs/token-refresh';
 import { TokenSealingKey } from './constructs/token-sealing-key';
@@ -31,6 +31,8 @@ export interface TikTokShopAuthStackProps extends StackProps {
   readonly appSecretName?: string;
   /** @default 'tiktok-shop-auth' */
   readonly eventBusName?: string;
+  /** Each route group's rate and burst (webhooks, callback, internal). @default `DEFAULT_ROUTE_THROTTLES` */
+  readonly throttles?: ApiThrottles;
 }
 
 /** One TikTok app in one market: composition only, each concern is a construct of its own. */
@@ -53,7 +55,7 @@ export class TikTokShopAuthStack extends Stack {
     this.sealingKey = new TokenSealingKey(this, 'TokenSealing');
     this.appSecret = new AppSecret(this, 'AppCredentials', { existingSecretName: props.appSecretName });
     this.eventBus = new LifecycleEventBus(this, 'Events', { eventBusName: props.eventBusName });
-    this.api = new ServiceApi(this, 'Http');
+    this.api = new ServiceApi(this, 'Http', props.throttles);
 
     this.sellerJourney = new SellerJourney(this, 'SellerJourney', {
       table: this.grantTable.table,

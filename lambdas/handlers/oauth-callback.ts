@@ -1,4 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
@@ -10,6 +12,8 @@ import {
   TikTokAppCredentialsError,
   TikTokReauthorizationRequiredError,
   TikTokRetryLaterError,
+  TikTokSuspectRefusalError,
+  TimeBudgetExhaustedError,
   UnsupportedUserTypeError,
   WrongSellerError,
 } from '../domain/errors';
@@ -18,7 +22,8 @@ import { type RedirectSettings, redirectSettings } from '../shared/config';
 import { errorResponse, type HttpResult, json, parseJsonBody } from '../shared/http';
 import { once } from '../shared/once';
 import { renderPage } from '../shared/pages';
-import { logger } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
+import { budgeted } from '../shared/time-budget';
 
 export type OAuthCallbackDependencies = Dependencies & { readonly settings: RedirectSettings & CallbackSettings };
 
@@ -76,7 +81,8 @@ function describeFailure(error: unknown): Failure {
         'Sign in to TikTok Shop as the seller the link was sent to, or ask the app for a new link.',
     };
   }
-  if (error instanceof TikTokReauthorizationRequiredError) {
+  // A code refused for a reason TikTok does not document (it may be the app's secret) looks the same to the seller.
+  if (error instanceof TikTokReauthorizationRequiredError || error instanceof TikTokSuspectRefusalError) {
     return {
       status: 502,
       code: 'CODE_REFUSED',
@@ -84,7 +90,11 @@ function describeFailure(error: unknown): Failure {
       message: `The authorization could not be completed. ${START_AGAIN}`,
     };
   }
-  if (error instanceof TikTokRetryLaterError || error instanceof TikTokAppCredentialsError) {
+  if (
+    error instanceof TikTokRetryLaterError ||
+    error instanceof TikTokAppCredentialsError ||
+    error instanceof TimeBudgetExhaustedError
+  ) {
     return {
       status: 502,
       code: 'TIKTOK_UNAVAILABLE',
@@ -98,6 +108,15 @@ function describeFailure(error: unknown): Failure {
     title: 'Something went wrong',
     message: `The authorization could not be completed. ${START_AGAIN}`,
   };
+}
+
+/**
+ * Counts a code TikTok refused. A code without a state is an App Store install, which anyone can make up, and each
+ * costs a call to TikTok's token endpoint with the app's credentials: counted apart, so a flood of them is alarmed.
+ */
+function countRefusedCode(state: string | undefined): void {
+  metrics.addMetric('CallbackCodeRefused', MetricUnit.Count, 1);
+  if (!state?.trim()) metrics.addMetric('CallbackCodeRefusedWithoutState', MetricUnit.Count, 1);
 }
 
 const exchangeBody = z
@@ -153,47 +172,53 @@ const page = (status: number, html: string): HttpResult => ({
 export function createOAuthCallbackHandler(dependencies: () => OAuthCallbackDependencies) {
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (event) => {
-      const deps = dependencies();
-      if (event.routeKey === 'POST /authorizations/exchange') return exchangeByHand(event, deps);
-      const fail = (failure: Failure): HttpResult => {
-        const html = renderPage({ title: failure.title, message: failure.message, code: failure.code });
-        if (deps.settings.errorUrl) {
-          return { ...redirect(withQuery(deps.settings.errorUrl, { error: failure.code })), body: html };
-        }
-        return page(failure.status, html);
-      };
+    .use(logMetrics(metrics))
+    .handler(
+      budgeted('oauth-callback', async (event: APIGatewayProxyEventV2) => {
+        const deps = dependencies();
+        if (event.routeKey === 'POST /authorizations/exchange') return exchangeByHand(event, deps);
+        const fail = (failure: Failure): HttpResult => {
+          const html = renderPage({ title: failure.title, message: failure.message, code: failure.code });
+          if (deps.settings.errorUrl) {
+            return { ...redirect(withQuery(deps.settings.errorUrl, { error: failure.code })), body: html };
+          }
+          return page(failure.status, html);
+        };
 
-      const query = callbackQuery.safeParse(event.queryStringParameters ?? {});
-      if (!query.success) {
-        deps.log.info('callback refused: malformed query');
-        return fail({
-          status: 400,
-          code: 'MALFORMED_CALLBACK',
-          title: 'This link cannot be used',
-          message: `The authorization link is malformed. ${START_AGAIN}`,
-        });
-      }
-      try {
-        const outcome = await completeAuthorization(query.data, deps, deps.settings);
-        deps.log.info('seller authorized', { openId: outcome.openId, outcome: outcome.kind });
-        return outcome.kind === 'authorized'
-          ? redirect(
-              withQuery(deps.settings.successUrl, {
-                openId: outcome.openId,
-                accountId: outcome.accountId,
-                returnTo: outcome.returnTo,
-              }),
-            )
-          : redirect(withQuery(deps.settings.claimUrl, { ticket: outcome.ticket }));
-      } catch (error) {
-        const failure = describeFailure(error);
-        const details = { failure: failure.code, error: error instanceof Error ? error.message : 'unknown' };
-        if (failure.status >= 500) deps.log.error('callback failed', details);
-        else deps.log.info('callback refused', details);
-        return fail(failure);
-      }
-    });
+        const query = callbackQuery.safeParse(event.queryStringParameters ?? {});
+        if (!query.success) {
+          deps.log.info('callback refused: malformed query');
+          return fail({
+            status: 400,
+            code: 'MALFORMED_CALLBACK',
+            title: 'This link cannot be used',
+            message: `The authorization link is malformed. ${START_AGAIN}`,
+          });
+        }
+        try {
+          const outcome = await completeAuthorization(query.data, deps, deps.settings);
+          deps.log.info('seller authorized', { openId: outcome.openId, outcome: outcome.kind });
+          return outcome.kind === 'authorized'
+            ? redirect(
+                withQuery(deps.settings.successUrl, {
+                  openId: outcome.openId,
+                  accountId: outcome.accountId,
+                  returnTo: outcome.returnTo,
+                }),
+              )
+            : redirect(withQuery(deps.settings.claimUrl, { ticket: outcome.ticket }));
+        } catch (error) {
+          if (error instanceof TikTokReauthorizationRequiredError || error instanceof TikTokSuspectRefusalError) {
+            countRefusedCode(query.data.state);
+          }
+          const failure = describeFailure(error);
+          const details = { failure: failure.code, error: error instanceof Error ? error.message : 'unknown' };
+          if (failure.status >= 500) deps.log.error('callback failed', details);
+          else deps.log.info('callback refused', details);
+          return fail(failure);
+        }
+      }),
+    );
 }
 
 export const handler = createOAuthCallbackHandler(

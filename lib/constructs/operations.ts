@@ -21,6 +21,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TOKENS_NOT_STORED_MESSAGE } from '../../lambdas/domain/refresh-grant';
+import { SUSPECT_REFUSAL_MESSAGE } from '../../lambdas/domain/refusals';
 import { METRICS_NAMESPACE, serviceMetric } from './token-refresh';
 
 export interface OperationsProps {
@@ -109,8 +110,27 @@ export class Operations extends Construct {
       alarm(
         'TokensNotStoredAlarm',
         "TikTok's new tokens for a seller could not be stored: if the refresh token rotated, that seller must authorize again",
-        this.tokensNotStored(props.tokenWriterLogs),
+        this.logLineMetric('NewTokensNotStored', TOKENS_NOT_STORED_MESSAGE, props.tokenWriterLogs),
         1,
+      ),
+      alarm(
+        'CallbackCodesRefusedAlarm',
+        'TikTok refused 50 or more codes that came without a state in 5 minutes: someone may be sending made-up codes, each one a token call with the app credentials',
+        // A seller who reloads the install page spends one refused code: 50 in 5 minutes are not sellers. A flood
+        // held at the callback's default throttle (10 a second) reaches it in 5 seconds.
+        serviceMetric('CallbackCodeRefusedWithoutState', FIVE_MINUTES),
+        50,
+      ),
+      alarm(
+        'AppCredentialsSuspectAlarm',
+        'App credentials suspect: check the app secret against Partner Center; TikTok refused 3 or more refreshes in 15 minutes with codes not known to be about the seller (after 3 sellers in 15 minutes every refresh pauses)',
+        this.logLineMetric(
+          'TikTokRefusalSuspect',
+          SUSPECT_REFUSAL_MESSAGE,
+          props.tokenWriterLogs,
+          Duration.minutes(15),
+        ),
+        3,
       ),
       alarm(
         'RefreshBacklogAlarm',
@@ -150,6 +170,8 @@ export class Operations extends Construct {
         left: [
           props.callbackFunction.metricInvocations({ period: FIVE_MINUTES, label: 'callbacks' }),
           props.callbackFunction.metricErrors({ period: FIVE_MINUTES, label: 'errors' }),
+          count('CallbackCodeRefused', 'codes TikTok refused'),
+          count('CallbackCodeRefusedWithoutState', 'of them without a state'),
         ],
         width: 6,
       }),
@@ -219,19 +241,23 @@ export class Operations extends Construct {
     );
   }
 
-  /** Counts the refresh path's error line in each token writer's logs, as one metric. */
-  private tokensNotStored(logGroups: readonly ILogGroup[]): IMetric {
-    const metricName = 'NewTokensNotStored';
+  /** Counts one log line of the refresh path (by its message) in each token writer's logs, as one metric. */
+  private logLineMetric(
+    metricName: string,
+    message: string,
+    logGroups: readonly ILogGroup[],
+    period: Duration = FIVE_MINUTES,
+  ): IMetric {
     for (const [index, logGroup] of logGroups.entries()) {
-      new MetricFilter(this, `TokensNotStored${index}`, {
+      new MetricFilter(this, `${metricName}${index}`, {
         logGroup,
-        filterPattern: FilterPattern.stringValue('$.message', '=', TOKENS_NOT_STORED_MESSAGE),
+        filterPattern: FilterPattern.stringValue('$.message', '=', message),
         metricNamespace: METRICS_NAMESPACE,
         metricName,
         metricValue: '1',
         dimensions: { service: '$.service' },
       });
     }
-    return serviceMetric(metricName, FIVE_MINUTES);
+    return serviceMetric(metricName, period);
   }
 }

@@ -1,35 +1,140 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteSpec } from '../../lambdas/shared/routes';
+import { type RouteSpec, routeKey } from '../../lambdas/shared/routes';
 
-export interface ServiceApiProps {
-  /** Requests per second the stage admits on average. @default 50 */
-  readonly rateLimit?: number;
-  /** Requests the stage admits in a burst. @default 100 */
-  readonly burstLimit?: number;
+/** The route groups that are throttled apart, so that a flood on one cannot spend another's budget. */
+export type ThrottledRouteGroup = 'webhooks' | 'callback' | 'internal';
+
+export interface RouteThrottle {
+  /** Requests a second, on average. */
+  readonly rateLimit: number;
+  /** Requests at once (the token bucket's size). */
+  readonly burstLimit: number;
+}
+
+/**
+ * The defaults, sized from the README's load model (1.5 shops a seller, 30 webhooks and 24 credential reads a shop
+ * a day) for 100,000 sellers at 10 times the daily average: webhooks 52/s on average, 521/s at peak; credential
+ * reads 42/s, 417/s at peak; callbacks (1.5 authorizations a seller a year) well under 1/s even in a launch. All
+ * routes at their limits together take 5,010 of the account's 10,000 requests a second.
+ */
+export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<ThrottledRouteGroup, RouteThrottle>> = {
+  // TikTok retries a 429, so a webhook refused at the peak comes back later; about twice the peak.
+  webhooks: { rateLimit: 1000, burstLimit: 2000 },
+  // Each callback costs a call to TikTok's token endpoint with the app's credentials, even for a made-up code.
+  callback: { rateLimit: 10, burstLimit: 50 },
+  // Per IAM route; the credentials route carries nearly all of it.
+  internal: { rateLimit: 500, burstLimit: 1000 },
+};
+
+/** The highest rate or burst a route may be given: the account's default for all its APIs in a region. */
+export const MAX_ROUTE_LIMIT = 10_000;
+
+/** How much each route group admits; each limit applies to each route of its group. */
+export interface ApiThrottles {
+  /** Requests a second `POST /webhooks/tiktok` admits on average. @default 1000 */
+  readonly webhookRateLimit?: number;
+  /** Requests `POST /webhooks/tiktok` admits at once. @default 2000 */
+  readonly webhookBurstLimit?: number;
+  /** Requests a second `GET /oauth/callback` admits on average. @default 10 */
+  readonly callbackRateLimit?: number;
+  /** Requests `GET /oauth/callback` admits at once. @default 50 */
+  readonly callbackBurstLimit?: number;
+  /** Requests a second each IAM route admits on average. @default 500 */
+  readonly internalRateLimit?: number;
+  /** Requests each IAM route admits at once. @default 1000 */
+  readonly internalBurstLimit?: number;
+}
+
+export interface ServiceApiProps extends ApiThrottles {
   /** @default RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: RetentionDays;
 }
 
+const THROTTLE_KEYS = {
+  webhooks: ['webhookRateLimit', 'webhookBurstLimit'],
+  callback: ['callbackRateLimit', 'callbackBurstLimit'],
+  internal: ['internalRateLimit', 'internalBurstLimit'],
+} as const satisfies Record<ThrottledRouteGroup, readonly [keyof ApiThrottles, keyof ApiThrottles]>;
+
+/** Each group's limits with the defaults filled in. */
+export function resolveThrottles(throttles: ApiThrottles): Record<ThrottledRouteGroup, RouteThrottle> {
+  const resolve = (group: ThrottledRouteGroup): RouteThrottle => {
+    const [rate, burst] = THROTTLE_KEYS[group];
+    return {
+      rateLimit: throttles[rate] ?? DEFAULT_ROUTE_THROTTLES[group].rateLimit,
+      burstLimit: throttles[burst] ?? DEFAULT_ROUTE_THROTTLES[group].burstLimit,
+    };
+  };
+  return { webhooks: resolve('webhooks'), callback: resolve('callback'), internal: resolve('internal') };
+}
+
+/** What is wrong with the given limits (defaults filled in), by the name of the setting; empty when nothing. */
+export function throttleProblems(throttles: ApiThrottles): Array<{ key: keyof ApiThrottles; message: string }> {
+  const resolved = resolveThrottles(throttles);
+  const problems: Array<{ key: keyof ApiThrottles; message: string }> = [];
+  for (const group of ['webhooks', 'callback', 'internal'] as const) {
+    const [rateKey, burstKey] = THROTTLE_KEYS[group];
+    const { rateLimit, burstLimit } = resolved[group];
+    for (const [key, value] of [
+      [rateKey, rateLimit],
+      [burstKey, burstLimit],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1 || value > MAX_ROUTE_LIMIT) {
+        problems.push({
+          key,
+          message: `must be a whole number from 1 to ${MAX_ROUTE_LIMIT.toLocaleString('en-US')} (the account's default for all its APIs); got ${value}`,
+        });
+      }
+    }
+    if (burstLimit < rateLimit) {
+      const given = throttles[burstKey] === undefined ? ' (the default)' : '';
+      problems.push({
+        key: burstKey,
+        message: `must be at least ${rateKey} (${rateLimit}), so that a second's requests fit in one burst; got ${burstLimit}${given}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Which throttle a route falls under: every IAM route is internal; the two public routes have their own. */
+export function throttleGroupOf(route: RouteSpec): ThrottledRouteGroup {
+  if (route.access === 'iam') return 'internal';
+  if (route.group === 'tiktok-webhook') return 'webhooks';
+  if (route.group === 'oauth-callback') return 'callback';
+  throw new Error(`${routeKey(route)} is public but belongs to no throttled group: give it one in ServiceApi`);
+}
+
 /**
- * The HTTP API: public routes for TikTok and sellers' browsers, internal routes behind the IAM authorizer, stage
- * throttling, and access logs that hold the route, never the path or query (the callback's query carries the
- * auth code and the state).
+ * The HTTP API: public routes for TikTok and sellers' browsers, internal routes behind the IAM authorizer, a
+ * throttle per route group (webhooks, callback, internal) so that a flood on one route cannot spend another's
+ * budget, and access logs that hold the route, never the path or query (the callback's query carries the auth code
+ * and the state).
  */
 export class ServiceApi extends Construct {
   public readonly api: HttpApi;
   public readonly stage: HttpStage;
   public readonly accessLogs: LogGroup;
+  /** Each route group's limits, defaults filled in. */
+  public readonly throttles: Readonly<Record<ThrottledRouteGroup, RouteThrottle>>;
   private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+  /** CloudFormation's JSON, by route key: its own (PascalCase) names, since CDK passes a JSON property as it is. */
+  private readonly routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
   constructor(scope: Construct, id: string, props: ServiceApiProps = {}) {
     super(scope, id);
+    const problems = throttleProblems(props);
+    if (problems.length > 0) {
+      throw new Error(`ServiceApi throttles: ${problems.map(({ key, message }) => `${key} ${message}`).join('; ')}`);
+    }
+    this.throttles = resolveThrottles(props);
     this.api = new HttpApi(this, 'Api', {
       description: 'tiktok-shop-auth: the Redirect URL callback, TikTok webhooks and the internal API',
       createDefaultStage: false,
@@ -42,7 +147,8 @@ export class ServiceApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      // Every route gets its group's limits below; a route added to the API some other way gets the tightest.
+      throttle: this.throttles.callback,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(
@@ -60,6 +166,11 @@ export class ServiceApi extends Construct {
           }),
         ),
       },
+    });
+    const stage = this.stage.node.defaultChild;
+    if (!(stage instanceof CfnStage)) throw new Error('HttpStage should hold a CfnStage');
+    stage.routeSettings = Lazy.any({
+      produce: () => (Object.keys(this.routeSettings).length > 0 ? this.routeSettings : undefined),
     });
   }
 
@@ -80,7 +191,12 @@ export class ServiceApi extends Construct {
       integration,
       ...(route.access === 'iam' ? { authorizer: new HttpIamAuthorizer() } : {}),
     });
-    if (route.access === 'public' && created) {
+    if (!created) throw new Error(`the API created no route for ${routeKey(route)}`);
+    const { rateLimit, burstLimit } = this.throttles[throttleGroupOf(route)];
+    this.routeSettings[routeKey(route)] = { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit };
+    // API Gateway refuses settings for a route key that does not exist yet.
+    this.stage.node.addDependency(created);
+    if (route.access === 'public') {
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason: `${route.method} ${route.path} is called by TikTok or a seller's browser, which cannot sign with IAM; it is protected in the function (one-time state, or the webhook HMAC signature).`,

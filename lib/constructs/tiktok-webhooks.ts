@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { TOKENS_NOT_STORED_MESSAGE } from '../../lambdas/domain/refresh-grant';
+import { SUSPECT_REFUSAL_MESSAGE } from '../../lambdas/domain/refusals';
 import { synthStack, TEST_SETTINGS } from './synth';
 
 describe('operations on AWS', () => {
@@ -10,7 +11,7 @@ describe('operations on AWS', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
   it('notifies the platform team’s topic of every alarm, when it fires and when it clears', () => {
-    expect(alarms).toHaveLength(18);
+    expect(alarms).toHaveLength(20);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.OKActions).toEqual([{ Ref: topicId }]);
@@ -28,18 +29,65 @@ describe('operations on AWS', () => {
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 7200 })]);
   });
 
+  it('alarms on a flood of refused codes without a state at the callback, and on refusals that suspect the app credentials', () => {
+    const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
+
+    expect(byMetric('CallbackCodeRefusedWithoutState')).toEqual([
+      expect.objectContaining({
+        Namespace: 'TikTokShopAuth',
+        Dimensions: [{ Name: 'service', Value: 'tiktok-shop-auth' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 50,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
+    expect(byMetric('TikTokRefusalSuspect')).toEqual([
+      expect.objectContaining({
+        Namespace: 'TikTokShopAuth',
+        Dimensions: [{ Name: 'service', Value: 'tiktok-shop-auth' }],
+        Statistic: 'Sum',
+        Period: 900,
+        EvaluationPeriods: 1,
+        Threshold: 3,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmDescription: expect.stringMatching(/^App credentials suspect: check the app secret/),
+      }),
+    ]);
+    const ids = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(ids.filter((id) => /^Operations(CallbackCodesRefused|AppCredentialsSuspect)Alarm/.test(id))).toHaveLength(2);
+  });
+
   it('alarms when new tokens from TikTok could not be stored, counted from the refresh path’s error line', () => {
     const byMetric = (name: string) => alarms.filter((alarm) => alarm.MetricName === name);
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f) => f.Properties);
 
+    const notStored = filters.filter((filter) => filter.MetricTransformations[0].MetricName === 'NewTokensNotStored');
+
     expect(byMetric('NewTokensNotStored')).toEqual([expect.objectContaining({ Threshold: 1, Period: 300 })]);
-    expect(filters).toHaveLength(2);
-    for (const filter of filters) {
+    expect(notStored).toHaveLength(2);
+    for (const filter of notStored) {
       expect(filter.FilterPattern).toBe(`{ $.message = "${TOKENS_NOT_STORED_MESSAGE}" }`);
       expect(filter.MetricTransformations).toEqual([
         expect.objectContaining({ MetricName: 'NewTokensNotStored', MetricNamespace: 'TikTokShopAuth' }),
       ]);
     }
+  });
+
+  it('counts suspect refusals from the refresh path’s log line, in the worker’s and the credentials’ logs', () => {
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'))
+      .map((f) => f.Properties)
+      .filter((filter) => filter.MetricTransformations[0].MetricName === 'TikTokRefusalSuspect');
+
+    expect(filters).toHaveLength(2);
+    for (const filter of filters) {
+      expect(filter.FilterPattern).toBe(`{ $.message = "${SUSPECT_REFUSAL_MESSAGE}" }`);
+    }
+    expect(alarms.filter((alarm) => alarm.MetricName === 'TikTokRefusalSuspect')).toEqual([
+      expect.objectContaining({ Threshold: 3, Period: 900 }),
+    ]);
   });
 
   it('delivers undelivered events every 5 minutes, reading only the outbox index, and alarms when they stay', () => {

@@ -33,11 +33,11 @@ describe('the seller journey on AWS', () => {
       });
     });
 
-    it('throttles the stage and logs each request without its path or query', () => {
+    it('throttles a route without settings of its own like the callback, and logs each request without its path or query', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
         AutoDeploy: true,
-        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 50 },
         AccessLogSettings: {
           DestinationArn: Match.anyValue(),
           Format: Match.stringLikeRegexp('"route":"\\$context.routeKey"'),
@@ -188,6 +188,7 @@ describe('the seller journey on AWS', () => {
           settings: { serviceId: '7123', successUrl: 'https://app.example/ok', claimUrl: 'https://app.example/claim' },
           appSecretName: 'tiktok/app',
           eventBusName: undefined,
+          throttles: {},
         },
       });
     });

@@ -287,6 +287,42 @@ describe('the seller journey, over real HTTP against local mode', () => {
       expect((await sellerView('sbx-refused')).status).toBe(404);
     });
 
+    it('counts each code TikTok refused, and apart those without a state, which anyone can make up', async () => {
+      addSandboxSeller('sbx-refused-counted');
+      const { callbackUrl } = await authorize({ openId: 'sbx-refused-counted', accountId: 'acc-rc' });
+      service.sandbox.injectFault('token/get', { code: 36004005, message: 'can not find related auth record' });
+      const before = output.text().length;
+
+      const withState = await browse(callbackUrl);
+      const madeUp = await browse(`${service.url}/oauth/callback?code=TTP_made_up_by_nobody`);
+
+      expect([withState.status, madeUp.status]).toEqual([502, 502]);
+      const metricLines = output
+        .text()
+        .slice(before)
+        .split('\n')
+        .filter((line) => line.includes('"CloudWatchMetrics"'))
+        .map((line) => JSON.parse(line));
+      const emitted = (names: string[]) =>
+        expect.objectContaining({
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [
+              expect.objectContaining({
+                Namespace: 'TikTokShopAuth',
+                Dimensions: [['service']],
+                Metrics: names.map((name) => ({ Name: name, Unit: 'Count' })),
+              }),
+            ],
+          }),
+          service: 'tiktok-shop-auth',
+          ...Object.fromEntries(names.map((name) => [name, 1])),
+        });
+      expect(metricLines).toEqual([
+        emitted(['CallbackCodeRefused']),
+        emitted(['CallbackCodeRefused', 'CallbackCodeRefusedWithoutState']),
+      ]);
+    });
+
     it('shows TikTok not answering as a 502 page and stores nothing', async () => {
       addSandboxSeller('sbx-silent');
       const { callbackUrl } = await authorize({ openId: 'sbx-silent', accountId: 'acc-s' });
