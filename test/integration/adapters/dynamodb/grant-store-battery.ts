@@ -254,6 +254,41 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
       });
     });
 
+    describe('queued refreshes', () => {
+      it('marks an active grant queued once: a second claim before the hold ends is refused', async () => {
+        await store.createGrant(newGrant());
+
+        expect(await store.claimRefresh('open-1', T0, at(minutes(60)))).toBe(true);
+        expect(await store.claimRefresh('open-1', at(minutes(30)), at(minutes(90)))).toBe(false);
+        expect(await store.claimRefresh('open-1', at(minutes(60)), at(minutes(120)))).toBe(true);
+      });
+
+      it('refuses to mark a grant that is not active, or that does not exist', async () => {
+        await store.createGrant(newGrant({ status: 'REAUTH_REQUIRED' }));
+
+        expect(await store.claimRefresh('open-1', T0, at(minutes(60)))).toBe(false);
+        expect(await store.claimRefresh('nobody', T0, at(minutes(60)))).toBe(false);
+        expect(await store.getGrant('nobody')).toBeUndefined();
+      });
+
+      it('holds a grant longer or releases it, without changing its version or its other facts', async () => {
+        const grant = await store.createGrant(newGrant());
+        await store.claimRefresh('open-1', T0, at(minutes(60)));
+
+        await store.holdRefresh('open-1', at(minutes(240)));
+        expect(await store.claimRefresh('open-1', at(minutes(90)), at(minutes(150)))).toBe(false);
+        await store.holdRefresh('open-1', at(minutes(90)));
+        expect(await store.claimRefresh('open-1', at(minutes(90)), at(minutes(150)))).toBe(true);
+
+        // The hold is bookkeeping of the queue: a refresh that read the grant before it still writes.
+        const updated = await store.updateGrant({ ...grant, refreshFailures: 2 });
+        expect(updated.version).toBe(grant.version + 1);
+        expect(await store.claimRefresh('open-1', at(minutes(100)), at(minutes(200)))).toBe(false);
+        await store.holdRefresh('nobody', at(minutes(60)));
+        expect(await store.getGrant('nobody')).toBeUndefined();
+      });
+    });
+
     describe('shops', () => {
       it('lists a seller’s shops and finds each by its shop id', async () => {
         const shops = Array.from({ length: 30 }, (_, i) => shop({ shopId: `shop-${i}`, name: `Shop ${i}` }));

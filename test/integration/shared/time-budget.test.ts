@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { TimeBudgetExhaustedError } from '../../../lambdas/domain/errors';
+import { awsClientConfig } from '../../../lambdas/shared/aws-clients';
+import { functionBudgetMs, invocationBudget, withinBudget } from '../../../lambdas/shared/time-budget';
+import { FUNCTION_TIMINGS, MIN_MARGIN_MS } from '../../../lambdas/shared/timings';
+
+describe('the invocation’s time budget', () => {
+  describe('functionBudgetMs', () => {
+    it('takes TIME_BUDGET_MS as the construct set it, and the timings table without it', () => {
+      expect(functionBudgetMs('credentials', undefined, { TIME_BUDGET_MS: '4000' })).toBe(4000);
+      expect(functionBudgetMs('credentials', undefined, {})).toBe(FUNCTION_TIMINGS.credentials.budgetMs);
+      expect(functionBudgetMs('credentials', undefined, { TIME_BUDGET_MS: 'soon' })).toBe(
+        FUNCTION_TIMINGS.credentials.budgetMs,
+      );
+    });
+
+    it('takes less when Lambda says less time remains than the budget and its margin', () => {
+      const context = { getRemainingTimeInMillis: () => 5000 };
+
+      expect(functionBudgetMs('refresh-worker', context, {})).toBe(5000 - MIN_MARGIN_MS);
+      expect(functionBudgetMs('refresh-worker', { getRemainingTimeInMillis: () => 600_000 }, {})).toBe(
+        FUNCTION_TIMINGS['refresh-worker'].budgetMs,
+      );
+    });
+  });
+
+  describe('withinBudget', () => {
+    it('is unlimited outside any budget', () => {
+      expect(invocationBudget.remainingMs()).toBe(Number.POSITIVE_INFINITY);
+    });
+
+    it('carries the deadline through awaits, and keeps the tighter of two nested budgets', async () => {
+      const seen = await withinBudget(10_000, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const outer = invocationBudget.remainingMs();
+        const inner = await withinBudget(60_000, async () => invocationBudget.remainingMs());
+        const tighter = await withinBudget(1_000, async () => invocationBudget.remainingMs());
+        return { outer, inner, tighter };
+      });
+
+      expect(seen.outer).toBeLessThanOrEqual(10_000);
+      expect(seen.outer).toBeGreaterThan(9_000);
+      expect(seen.inner).toBeLessThanOrEqual(seen.outer);
+      expect(seen.tighter).toBeLessThanOrEqual(1_000);
+    });
+  });
+
+  describe('AWS calls', () => {
+    let server: Server;
+    let requests: number;
+    let endpoint: string;
+
+    beforeAll(async () => {
+      // An AWS endpoint that accepts connections and never answers.
+      server = createServer(() => {
+        requests++;
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    beforeEach(() => {
+      requests = 0;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    const client = () =>
+      new DynamoDBClient({
+        ...awsClientConfig({ maxAttempts: 3, connectionTimeout: 1000, requestTimeout: 30_000 }),
+        endpoint,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+
+    it('starts no call once the budget is spent', async () => {
+      const call = withinBudget(10, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return client().send(new ListTablesCommand({}));
+      });
+
+      await expect(call).rejects.toBeInstanceOf(TimeBudgetExhaustedError);
+      expect(requests).toBe(0);
+    });
+
+    it('cuts a hanging call at the budget’s end, whatever its own timeout, and retries nothing past it', async () => {
+      const call = withinBudget(300, () => client().send(new ListTablesCommand({})));
+
+      await expect(call).rejects.toThrow();
+      expect(requests).toBe(1);
+    });
+  });
+});
