@@ -138,7 +138,9 @@ export interface Line {
  * - refresh (per seller, every refreshEveryDays): a message sent, received and deleted (0.3 SQS requests with
  *   batching); a tenth of a worker invocation (batches of 10); the lease (UpdateItem, 1 WRU), the write of the new
  *   tokens (2 WRU for a 1.5 KB item, plus 2 WRU in the refresh index whose key moves, plus 1 in the status index);
- *   KMS Decrypt of the refresh token and GenerateDataKey for the new ones (2); 1 event.
+ *   the sweep's mark that the grant is queued (UpdateItem, 2 WRU for the 1.5 KB item); the circuit breaker's item
+ *   read (1 RRU, strongly consistent); KMS Decrypt of the refresh token and GenerateDataKey for the new ones (2);
+ *   1 event.
  * - callback (authorizationsPerSellerPerYear): 1 request and invocation; about 10 WRU and 3 RRU; 1 KMS call; 1 event.
  * - reminders: three a year per seller (1 event, 1 SNS publish, a link's state written: 2 WRU).
  * - storage: a grant (1.5 KB), its shops (0.5 KB each), index copies (0.6 KB), and webhook receipts for 14 days
@@ -189,14 +191,14 @@ export function monthlyBill(
 
   const writeUnits =
     webhooks * 2 +
-    refreshes * (1 + 2 + 2 + 1) +
+    refreshes * (1 + 2 + 2 + 1 + 2) +
     callbacks * 10 +
     reminders * 2 +
     outboxEvents * outbox.writeUnitsPerEvent;
   const readUnits =
     webhooks * 0.5 +
     credentialReads * 1.5 +
-    refreshes * 1 +
+    refreshes * 2 +
     callbacks * 3 +
     sellers * 0.02 +
     outbox.sweepsPerMonth * outbox.readUnitsPerSweep;
@@ -279,8 +281,8 @@ export function monthlyBill(
     },
     {
       service: 'CloudWatch',
-      what: '44 custom metrics, 18 alarms, 1 dashboard',
-      dollars: 44 * prices.customMetricPerMonth + 18 * prices.alarmPerMonth + prices.dashboardPerMonth,
+      what: '50 custom metrics, 20 alarms, 1 dashboard',
+      dollars: 50 * prices.customMetricPerMonth + 20 * prices.alarmPerMonth + prices.dashboardPerMonth,
     },
     { service: 'X-Ray', what: `${fmt(traces)} traces`, dollars: (traces / 1e6) * prices.xrayPerMillionTraces },
   ];
