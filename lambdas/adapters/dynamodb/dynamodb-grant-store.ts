@@ -7,6 +7,7 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
@@ -173,20 +174,13 @@ export class DynamoDbGrantStore implements GrantStore {
   }
 
   async releaseLease(openId: string, holder: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: grantKey(openId),
-          UpdateExpression: 'REMOVE leaseHolder, leaseUntil',
-          ConditionExpression: 'leaseHolder = :holder',
-          ExpressionAttributeValues: { ':holder': holder },
-        }),
-      );
-    } catch (error) {
-      // Someone else holds it now (ours expired), or nobody does: either way it is no longer ours to give back.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // When the condition fails, someone else holds it now (ours expired), or nobody does: no longer ours to give back.
+    await this.updateIf({
+      Key: grantKey(openId),
+      UpdateExpression: 'REMOVE leaseHolder, leaseUntil',
+      ConditionExpression: 'leaseHolder = :holder',
+      ExpressionAttributeValues: { ':holder': holder },
+    });
   }
 
   async putShops(shops: readonly Shop[]): Promise<void> {
@@ -322,40 +316,35 @@ export class DynamoDbGrantStore implements GrantStore {
     return cursor ? { items, cursor: encodeCursor(cursor) } : { items };
   }
 
-  async claimRefresh(openId: string, now: Date, until: Date): Promise<boolean> {
+  claimRefresh(openId: string, now: Date, until: Date): Promise<boolean> {
+    return this.updateIf({
+      Key: grantKey(openId),
+      // Not a change of the grant: its version stays, so no refresh or webhook in flight is made stale by it.
+      UpdateExpression: 'SET refreshHeldUntil = :until',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status = :active AND (attribute_not_exists(refreshHeldUntil) OR refreshHeldUntil <= :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime(), ':active': 'ACTIVE' },
+    });
+  }
+
+  async holdRefresh(openId: string, until: Date): Promise<void> {
+    await this.updateIf({
+      Key: grantKey(openId),
+      UpdateExpression: 'SET refreshHeldUntil = :until',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':until': until.getTime() },
+    });
+  }
+
+  /** A conditional update: false when its condition does not hold. */
+  private async updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: grantKey(openId),
-          // Not a change of the grant: its version stays, so no refresh or webhook in flight is made stale by it.
-          UpdateExpression: 'SET refreshHeldUntil = :until',
-          ConditionExpression:
-            'attribute_exists(pk) AND #status = :active AND (attribute_not_exists(refreshHeldUntil) OR refreshHeldUntil <= :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime(), ':active': 'ACTIVE' },
-        }),
-      );
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...input }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
-    }
-  }
-
-  async holdRefresh(openId: string, until: Date): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: grantKey(openId),
-          UpdateExpression: 'SET refreshHeldUntil = :until',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':until': until.getTime() },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
