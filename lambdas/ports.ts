@@ -60,6 +60,11 @@ export interface EventPublisher {
  */
 export interface TimeBudget {
   remainingMs(): number;
+  /**
+   * Runs work that must not be abandoned (storing the tokens TikTok just gave) past the budget, until just before
+   * the invocation must end.
+   */
+  finishing<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface Clock {

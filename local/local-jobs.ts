@@ -5,7 +5,8 @@ import {
   type RefreshWorkerSettings,
   refreshQueuedGrants,
 } from '../lambdas/domain/token-refresh';
-import { functionBudgetMs, withinBudget } from '../lambdas/shared/time-budget';
+import { asInvocation, invocationBudget, withinBudget } from '../lambdas/shared/time-budget';
+import { WORKER_HAND_BACK_MS } from '../lambdas/shared/timings';
 import type { LocalRefreshQueue } from './local-refresh-queue';
 
 export interface RefreshJobSummary {
@@ -30,9 +31,11 @@ export async function runRefreshJob(
   const sweep = await enqueueDueGrants({ ...deps, queue }, settings);
   const outcomes: Partial<Record<QueuedRefreshOutcome, number>> = {};
   for (let batch = queue.receive(10); batch.length > 0; batch = queue.receive(10)) {
-    // Each batch is one worker invocation, with the worker's budget.
-    const result = await withinBudget(functionBudgetMs('refresh-worker'), () =>
-      refreshQueuedGrants(batch, deps, settings),
+    // Each batch is one worker invocation, with the worker's budget less what handing messages back keeps.
+    const result = await asInvocation('refresh-worker', undefined, () =>
+      withinBudget(invocationBudget.remainingMs() - WORKER_HAND_BACK_MS, () =>
+        refreshQueuedGrants(batch, deps, settings),
+      ),
     );
     for (const { outcome } of result.outcomes) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     const handedBack = new Set(result.handBack.map(({ message }) => message.id));

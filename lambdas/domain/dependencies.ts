@@ -33,3 +33,7 @@ export interface Dependencies {
 /** What the invocation may still spend, in ms (unlimited without a budget). */
 export const timeLeft = (deps: Pick<Dependencies, 'budget'>): number =>
   deps.budget?.remainingMs() ?? Number.POSITIVE_INFINITY;
+
+/** Runs work that must not be abandoned past the budget (see `TimeBudget.finishing`). */
+export const finishing = <T>(deps: Pick<Dependencies, 'budget'>, work: () => Promise<T>): Promise<T> =>
+  deps.budget ? deps.budget.finishing(work) : work();

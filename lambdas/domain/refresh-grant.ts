@@ -1,5 +1,5 @@
 import type { RefusalRecord, SealingContext } from '../ports';
-import { type Dependencies, timeLeft } from './dependencies';
+import { type Dependencies, finishing, timeLeft } from './dependencies';
 import {
   AccessRevokedError,
   GrantNotFoundError,
@@ -104,7 +104,8 @@ export async function refreshGrant(
     throw error;
   }
 
-  const stored = await storeNewTokens(grant, tokens, context, deps, options.holder);
+  // What TikTok just gave must not be abandoned for the budget: storing it may use the invocation's last seconds.
+  const stored = await finishing(deps, () => storeNewTokens(grant, tokens, context, deps, options.holder));
   if (successWorthNoting(circuit, now)) {
     await deps.refusals.recordSuccess(now).catch((error: unknown) => {
       deps.log.warn('a working refresh could not be noted for the circuit breaker', { error: describe(error) });
@@ -132,7 +133,11 @@ async function suspectRefusal(
   deps.log.warn(SUSPECT_REFUSAL_MESSAGE, { openId: grant.openId, code: error.code, error: error.message });
   let record: RefusalRecord | undefined;
   try {
-    record = await deps.refusals.recordRefusal(grant.openId, now, new Date(now.getTime() - rules.windowMs));
+    // Only a seller's first refusal counts toward the pause: a few sellers refused for reasons of their own, and
+    // retried, must not keep every other seller's refresh paused.
+    record = grant.suspectRefusalSince
+      ? await deps.refusals.read()
+      : await deps.refusals.recordRefusal(grant.openId, now, new Date(now.getTime() - rules.windowMs));
     if (!pausedUntil(record, now) && calledForPause(record, now, rules)) {
       const until = new Date(now.getTime() + rules.pauseMs);
       await deps.refusals.pause(until);

@@ -11,6 +11,7 @@ import { tokenRefreshSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
 import { budgeted, invocationBudget, withinBudget } from '../shared/time-budget';
+import { WORKER_HAND_BACK_MS } from '../shared/timings';
 
 export type RefreshWorkerDependencies = Dependencies & {
   readonly settings: RefreshWorkerSettings;
@@ -31,9 +32,6 @@ const OUTCOME_METRICS: Record<string, string> = {
   // Handed back unstarted for lack of time: no failure.
   deferred: 'RefreshDeferred',
 };
-
-/** Handing messages back (a call to SQS each) keeps this much of the budget. */
-const HAND_BACK_MS = 1500;
 
 /**
  * The refresh worker (SQS, in batches): refreshes each grant through the shared path and reports the ones to try
@@ -66,7 +64,7 @@ export function createRefreshWorkerHandler(dependencies: () => RefreshWorkerDepe
             count: malformed.length,
           });
 
-        const result = await withinBudget(invocationBudget.remainingMs() - HAND_BACK_MS, () =>
+        const result = await withinBudget(invocationBudget.remainingMs() - WORKER_HAND_BACK_MS, () =>
           refreshQueuedGrants(messages, deps, deps.settings),
         );
         for (const { outcome } of result.outcomes) {
@@ -74,12 +72,14 @@ export function createRefreshWorkerHandler(dependencies: () => RefreshWorkerDepe
           if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
         }
         const handles = new Map(event.Records.map((record) => [record.messageId, record.receiptHandle]));
-        await Promise.all(
-          result.handBack.map(async ({ message, delaySeconds }) => {
-            const handle = handles.get(message.id);
-            // If the delay cannot be set, the queue's own visibility timeout still brings the message back.
-            if (handle) await deps.retryLater(handle, delaySeconds).catch(() => undefined);
-          }),
+        await invocationBudget.finishing(() =>
+          Promise.all(
+            result.handBack.map(async ({ message, delaySeconds }) => {
+              const handle = handles.get(message.id);
+              // If the delay cannot be set, the queue's own visibility timeout still brings the message back.
+              if (handle) await deps.retryLater(handle, delaySeconds).catch(() => undefined);
+            }),
+          ),
         );
         return {
           batchItemFailures: [...result.handBack.map(({ message }) => message.id), ...malformed].map(

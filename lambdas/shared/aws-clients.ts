@@ -4,7 +4,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpHandlerOptions } from '@smithy/types';
 import { TimeBudgetExhaustedError } from '../domain/errors';
 import type { TimeBudget } from '../ports';
-import { invocationBudget } from './time-budget';
+import { budgetSignal, invocationBudget } from './time-budget';
 
 /** Timeouts and attempts of AWS calls: a hung call helps nobody. */
 export interface AwsCallPolicy {
@@ -23,27 +23,39 @@ const MIN_CALL_MS = 50;
 
 /**
  * The SDK's HTTP handler, held to the invocation's time budget: each request is cut at the budget's end (its
- * timeout shrinks to what is left), and none starts once the budget is spent. The SDK's own retries go through
- * here too, so they stop with the budget.
+ * timeout shrinks to what is left), and none starts once the budget is spent; either way the caller gets a
+ * `TimeBudgetExhaustedError`. A request that outlasts its own timeout fails (it does not just warn), so the SDK
+ * retries it on a new connection, within the budget.
  */
 export class BudgetedHttpHandler extends NodeHttpHandler {
   constructor(
     private readonly policy: AwsCallPolicy,
-    private readonly budget: TimeBudget = invocationBudget,
+    private readonly budget: Pick<TimeBudget, 'remainingMs'> = invocationBudget,
+    private readonly deadlineSignal: () => AbortSignal | undefined = budgetSignal,
   ) {
-    super({ connectionTimeout: policy.connectionTimeout, requestTimeout: policy.requestTimeout });
+    super({
+      connectionTimeout: policy.connectionTimeout,
+      requestTimeout: policy.requestTimeout,
+      throwOnRequestTimeout: true,
+    });
   }
 
-  override handle(request: Parameters<NodeHttpHandler['handle']>[0], options: HttpHandlerOptions = {}) {
+  override async handle(request: Parameters<NodeHttpHandler['handle']>[0], options: HttpHandlerOptions = {}) {
     const left = Math.floor(this.budget.remainingMs());
-    if (!Number.isFinite(left)) return super.handle(request, options);
-    if (left < MIN_CALL_MS) return Promise.reject(new TimeBudgetExhaustedError(`a call to ${request.hostname}`));
-    const deadline = AbortSignal.timeout(left);
-    return super.handle(request, {
-      ...options,
-      abortSignal: options.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, deadline]) : deadline,
-      requestTimeout: Math.min(this.policy.requestTimeout, left),
-    });
+    const deadline = this.deadlineSignal();
+    if (!Number.isFinite(left) || !deadline) return super.handle(request, options);
+    const spent = () => new TimeBudgetExhaustedError(`a call to ${request.hostname}`);
+    if (left < MIN_CALL_MS || deadline.aborted) throw spent();
+    try {
+      return await super.handle(request, {
+        ...options,
+        abortSignal: options.abortSignal ? AbortSignal.any([options.abortSignal as AbortSignal, deadline]) : deadline,
+        requestTimeout: Math.min(this.policy.requestTimeout, left),
+      });
+    } catch (error) {
+      if (deadline.aborted && !options.abortSignal?.aborted) throw spent();
+      throw error;
+    }
   }
 }
 

@@ -20,7 +20,7 @@ export const FUNCTION_TIMINGS = {
   // TikTok wants an answer within 3 seconds.
   'tiktok-webhook': { timeoutSeconds: 6, budgetMs: 3_000 },
   // Two TikTok calls and the writes that store what they gave; the seller's browser waits.
-  'oauth-callback': { timeoutSeconds: 20, budgetMs: 15_000 },
+  'oauth-callback': { timeoutSeconds: 20, budgetMs: 17_000 },
   'seller-api': { timeoutSeconds: 10, budgetMs: 7_000 },
   // A caller wants a token now: when TikTok is slow it gets the one still valid, well before the timeout.
   credentials: { timeoutSeconds: 15, budgetMs: 8_000 },
@@ -32,6 +32,12 @@ export const FUNCTION_TIMINGS = {
 
 /** The least time left between a budget's end and the function's timeout. */
 export const MIN_MARGIN_MS = 2_000;
+
+/** What must not be abandoned (storing tokens TikTok just gave) may run past the budget until this before the timeout. */
+export const FINAL_MARGIN_MS = 1_000;
+
+/** The refresh worker keeps this much of its budget to hand messages back (a call to SQS each). */
+export const WORKER_HAND_BACK_MS = 1_500;
 
 /** TikTok calls stop this long before the budget ends: what TikTok answers must still be sealed and stored. */
 export const TIKTOK_RESERVE_MS = 3_000;

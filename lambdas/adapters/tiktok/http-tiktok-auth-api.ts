@@ -44,7 +44,7 @@ export interface HttpTikTokAuthApiOptions {
   readonly retry?: RetryPolicy;
   readonly retryTools?: Omit<RetryTools, 'onRetry' | 'hasTimeFor'>;
   /** The invocation's time left: attempts are cut to it, and none starts that cannot finish. @default unlimited */
-  readonly budget?: TimeBudget;
+  readonly budget?: Pick<TimeBudget, 'remainingMs'>;
   /** How much of the budget TikTok calls leave for storing what TikTok answered. @default 3000 */
   readonly reserveMs?: number;
   readonly clock?: Pick<Clock, 'now'>;
@@ -53,7 +53,9 @@ export interface HttpTikTokAuthApiOptions {
 }
 
 /** The token endpoints, with the codes that are about the seller; or the Open API. */
-type Endpoint = { readonly kind: 'token'; readonly sellerCodes: ReadonlySet<number> } | { readonly kind: 'open-api' };
+type Endpoint =
+  | { readonly kind: 'token'; readonly sellerCodes: ReadonlySet<number>; readonly leaveMs: number }
+  | { readonly kind: 'open-api' };
 
 /** An attempt is not started with less time than this: it could not get an answer. */
 const MIN_ATTEMPT_MS = 1000;
@@ -90,12 +92,14 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
+  /** Leaves, besides the reserve, time for one whole attempt at Get Authorized Shops, which always follows it. */
   exchangeAuthCode(authCode: string): Promise<TokenSet> {
     return this.callTokenEndpoint(
       '/api/v2/token/get',
       { auth_code: authCode, grant_type: 'authorized_code' },
       [authCode],
       SELLER_CODE_CODES,
+      this.timeoutMs,
     );
   }
 
@@ -133,6 +137,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     parameters: Record<string, string>,
     secrets: string[],
     sellerCodes: ReadonlySet<number>,
+    leaveMs = 0,
   ): Promise<TokenSet> {
     return this.withCredentials((credentials) => {
       const build = () => {
@@ -144,20 +149,25 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         }).toString();
         return url;
       };
-      return this.call({ kind: 'token', sellerCodes }, path, build, tokenDataSchema, [
+      return this.call({ kind: 'token', sellerCodes, leaveMs }, path, build, tokenDataSchema, [
         ...secrets,
         credentials.appSecret,
       ]);
     });
   }
 
-  /** Runs `call` with the cached credentials, and once more with fresh ones when TikTok refuses them. */
+  /**
+   * Runs `call` with the cached credentials, and once more with fresh ones when TikTok refuses them, or refuses in
+   * a way that might be about them (a suspect refusal): a warm function may hold a secret the operator just fixed.
+   */
   private async withCredentials<T>(call: (credentials: AppKeyAndSecret) => Promise<T>): Promise<T> {
     try {
       return await call(await this.options.credentials.get());
     } catch (error) {
-      if (!(error instanceof TikTokAppCredentialsError)) throw error;
-      this.log.warn('TikTok refused the app credentials; reading them again', { code: error.code });
+      if (!(error instanceof TikTokAppCredentialsError || error instanceof TikTokSuspectRefusalError)) throw error;
+      this.log.warn('TikTok refused a call in a way that may be about the app credentials; reading them again', {
+        code: error.code,
+      });
       return call(await this.options.credentials.reload());
     }
   }
@@ -177,7 +187,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         this.retry,
         {
           ...this.options.retryTools,
-          hasTimeFor: (delayMs) => this.timeLeft() - delayMs >= MIN_ATTEMPT_MS,
+          hasTimeFor: (delayMs) => this.timeLeft(endpoint) - delayMs >= MIN_ATTEMPT_MS,
           onRetry: (error, attempt, delayMs) =>
             this.log.warn('TikTok call failed; retrying', {
               path,
@@ -204,7 +214,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     const scrub = (text: string) => secrets.reduce((clean, secret) => clean.split(secret).join('[redacted]'), text);
     let status: number;
     let text: string;
-    const left = this.timeLeft();
+    const left = this.timeLeft(endpoint);
     if (left < MIN_ATTEMPT_MS) {
       throw new AttemptError(
         new TikTokRetryLaterError(`no time left in this invocation to call TikTok's ${path}`),
@@ -265,11 +275,10 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     return data.data;
   }
 
-  /** What TikTok calls may still spend: the budget, less what storing the answer needs. */
-  private timeLeft(): number {
-    return (
-      (this.options.budget?.remainingMs() ?? Number.POSITIVE_INFINITY) - (this.options.reserveMs ?? TIKTOK_RESERVE_MS)
-    );
+  /** What a call may still spend: the budget, less what storing the answer needs and what the caller asks to keep. */
+  private timeLeft(endpoint: Endpoint): number {
+    const leave = (this.options.reserveMs ?? TIKTOK_RESERVE_MS) + (endpoint.kind === 'token' ? endpoint.leaveMs : 0);
+    return (this.options.budget?.remainingMs() ?? Number.POSITIVE_INFINITY) - leave;
   }
 
   private now(): Date {

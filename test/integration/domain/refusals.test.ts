@@ -166,6 +166,21 @@ describe('a refusal is believed only when it is about that seller', () => {
     expect(await refresh('seller-1')).toBe('refreshed');
   });
 
+  it('is not kept paused by a few sellers refused again and again: only a seller’s first refusal counts', async () => {
+    allDue();
+    for (const openId of ['seller-0', 'seller-1', 'seller-2']) {
+      refused.add(openId);
+      expect(await refresh(openId)).toBe('suspect-refusal');
+    }
+    expect(await refresh('seller-3')).toBe('paused');
+
+    // The pause ends; the three are retried and refused again, as TikTok keeps refusing them for their own reasons.
+    h.clock.advance(REFUSAL_RULES.pauseMs);
+    for (const openId of ['seller-0', 'seller-1', 'seller-2']) expect(await refresh(openId)).toBe('suspect-refusal');
+
+    expect(await refresh('seller-3')).toBe('refreshed');
+  });
+
   it('tells a caller whose token has less than 30 seconds left that refreshes are paused, rather than hand it out', async () => {
     allDue();
     for (const openId of ['seller-0', 'seller-1', 'seller-2']) {

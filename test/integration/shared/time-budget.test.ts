@@ -3,8 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { TimeBudgetExhaustedError } from '../../../lambdas/domain/errors';
 import { awsClientConfig } from '../../../lambdas/shared/aws-clients';
-import { functionBudgetMs, invocationBudget, withinBudget } from '../../../lambdas/shared/time-budget';
-import { FUNCTION_TIMINGS, MIN_MARGIN_MS } from '../../../lambdas/shared/timings';
+import {
+  asInvocation,
+  budgetSignal,
+  functionBudgetMs,
+  invocationBudget,
+  withinBudget,
+} from '../../../lambdas/shared/time-budget';
+import { FINAL_MARGIN_MS, FUNCTION_TIMINGS, MIN_MARGIN_MS } from '../../../lambdas/shared/timings';
 
 describe('the invocation’s time budget', () => {
   describe('functionBudgetMs', () => {
@@ -44,6 +50,34 @@ describe('the invocation’s time budget', () => {
       expect(seen.outer).toBeGreaterThan(9_000);
       expect(seen.inner).toBeLessThanOrEqual(seen.outer);
       expect(seen.tighter).toBeLessThanOrEqual(1_000);
+    });
+  });
+
+  describe('asInvocation', () => {
+    it('lets what must not be abandoned run past the budget, until a second before Lambda’s timeout', async () => {
+      const seen = await asInvocation('credentials', { getRemainingTimeInMillis: () => 15_000 }, async () => ({
+        budget: invocationBudget.remainingMs(),
+        finishing: await invocationBudget.finishing(async () => invocationBudget.remainingMs()),
+        insideAPart: await withinBudget(1_000, () =>
+          invocationBudget.finishing(async () => invocationBudget.remainingMs()),
+        ),
+      }));
+
+      expect(seen.budget).toBeLessThanOrEqual(FUNCTION_TIMINGS.credentials.budgetMs);
+      expect(seen.budget).toBeGreaterThan(FUNCTION_TIMINGS.credentials.budgetMs - 500);
+      expect(seen.finishing).toBeLessThanOrEqual(15_000 - FINAL_MARGIN_MS);
+      expect(seen.finishing).toBeGreaterThan(15_000 - FINAL_MARGIN_MS - 500);
+      expect(seen.insideAPart).toBeGreaterThan(seen.budget);
+    });
+
+    it('makes one deadline signal per budget, not one per call', async () => {
+      await withinBudget(1_000, async () => {
+        const first = budgetSignal();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        expect(budgetSignal()).toBe(first);
+        expect(await withinBudget(500, async () => budgetSignal())).not.toBe(first);
+      });
+      expect(budgetSignal()).toBeUndefined();
     });
   });
 
@@ -89,7 +123,8 @@ describe('the invocation’s time budget', () => {
     it('cuts a hanging call at the budget’s end, whatever its own timeout, and retries nothing past it', async () => {
       const call = withinBudget(300, () => client().send(new ListTablesCommand({})));
 
-      await expect(call).rejects.toThrow();
+      // Not the SDK's AbortError: the caller learns it ran out of time (a 503 at the edge, not a 500).
+      await expect(call).rejects.toBeInstanceOf(TimeBudgetExhaustedError);
       expect(requests).toBe(1);
     });
   });

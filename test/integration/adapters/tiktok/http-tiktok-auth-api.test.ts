@@ -164,13 +164,15 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
     });
 
     it('calls an undocumented refusal of the code suspect, not the seller’s doing', async () => {
-      tiktok.reply(refused(36004999, 'an undocumented refusal of the code'));
+      tiktok.reply(refused(36004999, 'an undocumented refusal of the code'), refused(36004999, 'again'));
 
       const call = api().exchangeAuthCode(AUTH_CODE);
 
       await expect(call).rejects.toBeInstanceOf(TikTokSuspectRefusalError);
       await expect(call).rejects.toMatchObject({ code: 36004999 });
-      expect(tiktok.requests).toHaveLength(1);
+      // Once more with the secret read again: the refusal may have been about a secret just changed.
+      expect(tiktok.requests).toHaveLength(2);
+      expect(credentials.reloads).toBe(1);
     });
   });
 
@@ -204,13 +206,27 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
       [36004002, 'something TikTok never documented'],
       [36009004, 'many request errors'],
     ])('calls refusal %i of a refresh token suspect, never "authorize again"', async (code, message) => {
-      tiktok.reply(refused(code, message));
+      tiktok.reply(refused(code, message), refused(code, message));
 
       const call = api().refreshTokens(REFRESH_TOKEN);
 
       await expect(call).rejects.toBeInstanceOf(TikTokSuspectRefusalError);
       await expect(call).rejects.toThrow('not known to be about the seller');
-      expect(tiktok.requests).toHaveLength(1);
+      expect(tiktok.requests).toHaveLength(2);
+      expect(credentials.reloads).toBe(1);
+    });
+
+    it('reads the secret again after a suspect refusal, and succeeds when it had just been fixed', async () => {
+      credentials = new RotatingCredentials(
+        { appKey: 'app-key-1', appSecret: 'stale-secret' },
+        { appKey: 'app-key-1', appSecret: APP_SECRET },
+      );
+      tiktok.reply(refused(36004002, 'request refused'), ok(OFFICIAL_TOKEN_DATA));
+
+      const tokens = await api().refreshTokens(REFRESH_TOKEN);
+
+      expect(tokens.accessToken).toBe(ACCESS_TOKEN);
+      expect(tiktok.requests.map((request) => request.query.get('app_secret'))).toEqual(['stale-secret', APP_SECRET]);
     });
   });
 
@@ -229,6 +245,15 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
       // 1,800 ms of budget less 300 of reserve: the attempt's timeout, not the 5,000 configured.
       await expect(call).rejects.toThrow(/did not answer \/api\/v2\/token\/refresh within 1[45]\d\d ms/);
       expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it('leaves, when exchanging a code, time for the whole Get Authorized Shops attempt that follows', async () => {
+      tiktok.reply({ delayMs: 5000 });
+
+      const call = api({ timeoutMs: 5000, budget: budgetOf(6500), reserveMs: 300 }).exchangeAuthCode(AUTH_CODE);
+
+      // 6,500 ms less the 300 of reserve and the 5,000 that Get Authorized Shops may take.
+      await expect(call).rejects.toThrow(/did not answer \/api\/v2\/token\/get within 1[012]\d\d ms/);
     });
 
     it('starts no attempt without a second left, and says "retry later"', async () => {
