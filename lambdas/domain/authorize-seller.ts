@@ -1,4 +1,4 @@
-import type { Dependencies } from './dependencies';
+import { type Dependencies, finishing } from './dependencies';
 import {
   AuthorizationDeniedError,
   GrantAlreadyExistsError,
@@ -44,9 +44,10 @@ export type CallbackOutcome =
  * 2. a state, when present, is consumed first, so a reused one never reaches TikTok;
  * 3. the code is exchanged; only sellers are accepted, and only the seller a renewal link was made for;
  * 4. the authorized shops are fetched, so a failure there stores nothing either;
- * 5. the tokens are sealed; the shops are written, then the grant (created, or updated in place for a returning
- *    seller, its reminders cleared), both stamped with this authorization's time so that older messages cannot
- *    undo it; a shop that another seller account listed before has moved here, and their copy is revoked;
+ * 5. from here on nothing is abandoned for the time budget: the tokens are sealed; the shops are written, then the
+ *    grant (created, or updated in place for a returning seller, its reminders cleared), both stamped with this
+ *    authorization's time so that older messages cannot undo it; a shop that another seller account listed before
+ *    has moved here, and their copy is revoked;
  * 6. with a state, the grant is bound to the state's account and `Seller Authorized` is published; without one
  *    (App Store installs, development shops) a one-time install ticket is issued for the app to claim. The event is
  *    written with the grant (the outbox) and delivered after.
@@ -78,84 +79,88 @@ export async function completeAuthorization(
   }
   const authorizedShops = await deps.tiktok.getAuthorizedShops(tokens.accessToken);
 
-  const { appKey } = await deps.credentials.get();
-  const context = { openId: tokens.openId, appKey };
-  const [accessToken, refreshToken] = await Promise.all([
-    deps.sealer.seal(tokens.accessToken, context),
-    deps.sealer.seal(tokens.refreshToken, context),
-  ]);
+  // The code is spent and TikTok may have retired the seller's previous tokens: what follows is never abandoned for
+  // the budget, and may use the invocation's last seconds.
+  return finishing(deps, async () => {
+    const { appKey } = await deps.credentials.get();
+    const context = { openId: tokens.openId, appKey };
+    const [accessToken, refreshToken] = await Promise.all([
+      deps.sealer.seal(tokens.accessToken, context),
+      deps.sealer.seal(tokens.refreshToken, context),
+    ]);
 
-  const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops, now);
-  await deps.store.putShops(shops);
+    const shops = reconcileShops(tokens.openId, await deps.store.listShops(tokens.openId), authorizedShops, now);
+    await deps.store.putShops(shops);
 
-  // Without an account, the install's ticket exists before the event that announces it: the app is never told of
-  // an install it cannot claim. (A seller who came through another seller's renewal link gets neither.)
-  const ticket = binding || wrongSeller ? undefined : await issueTicket(tokens.openId, now, settings, deps);
+    // Without an account, the install's ticket exists before the event that announces it: the app is never told of
+    // an install it cannot claim. (A seller who came through another seller's renewal link gets neither.)
+    const ticket = binding || wrongSeller ? undefined : await issueTicket(tokens.openId, now, settings, deps);
 
-  const summary = summarizeShops(shops);
-  const occurredAt = now.toISOString();
-  const eventId = deps.secrets.oneTimeValue();
-  // The event goes into the same write as the grant it describes (the outbox), whatever that write finds.
-  const authorized = (existing?: Grant): Grant => {
-    const grant: Grant = {
-      openId: tokens.openId,
-      sellerName: tokens.sellerName,
-      baseRegion: tokens.sellerBaseRegion,
-      userType: tokens.userType,
-      scopes: tokens.grantedScopes,
-      accountId: binding?.accountId ?? existing?.accountId,
-      status: 'ACTIVE',
-      accessToken,
-      refreshToken,
-      accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-      authorizationExpiresAt: tokens.refreshTokenExpiresAt,
-      authorizedAt: now,
-      version: existing?.version ?? 0,
-      refreshFailures: 0,
-      remindersSent: [],
-      outbox: existing?.outbox ?? [],
+    const summary = summarizeShops(shops);
+    const occurredAt = now.toISOString();
+    const eventId = deps.secrets.oneTimeValue();
+    // The event goes into the same write as the grant it describes (the outbox), whatever that write finds.
+    const authorized = (existing?: Grant): Grant => {
+      const grant: Grant = {
+        openId: tokens.openId,
+        sellerName: tokens.sellerName,
+        baseRegion: tokens.sellerBaseRegion,
+        userType: tokens.userType,
+        scopes: tokens.grantedScopes,
+        accountId: binding?.accountId ?? existing?.accountId,
+        status: 'ACTIVE',
+        accessToken,
+        refreshToken,
+        accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+        authorizationExpiresAt: tokens.refreshTokenExpiresAt,
+        authorizedAt: now,
+        version: existing?.version ?? 0,
+        refreshFailures: 0,
+        remindersSent: [],
+        outbox: existing?.outbox ?? [],
+      };
+      const base = { eventId, openId: tokens.openId, occurredAt, sellerName: tokens.sellerName, shops: summary };
+      const previousAccountId = existing?.accountId;
+      if (!binding && !ticket) return grant;
+      return withOutbox(
+        grant,
+        binding
+          ? eventEntry(
+              'Seller Authorized',
+              {
+                ...base,
+                accountId: binding.accountId,
+                ...(previousAccountId && previousAccountId !== binding.accountId ? { previousAccountId } : {}),
+                scopes: tokens.grantedScopes,
+                authorizationExpiresAt: tokens.refreshTokenExpiresAt.toISOString(),
+                reauthorization: existing !== undefined,
+              },
+              now,
+            )
+          : eventEntry('Installation Pending Claim', base, now),
+      );
     };
-    const base = { eventId, openId: tokens.openId, occurredAt, sellerName: tokens.sellerName, shops: summary };
-    const previousAccountId = existing?.accountId;
-    if (!binding && !ticket) return grant;
-    return withOutbox(
-      grant,
-      binding
-        ? eventEntry(
-            'Seller Authorized',
-            {
-              ...base,
-              accountId: binding.accountId,
-              ...(previousAccountId && previousAccountId !== binding.accountId ? { previousAccountId } : {}),
-              scopes: tokens.grantedScopes,
-              authorizationExpiresAt: tokens.refreshTokenExpiresAt.toISOString(),
-              reauthorization: existing !== undefined,
-            },
-            now,
-          )
-        : eventEntry('Installation Pending Claim', base, now),
-    );
-  };
-  const { grant, reauthorization, superseded } = await saveGrant(tokens, now, authorized, deps);
-  if (superseded) {
-    deps.log.info('a newer authorization of this seller landed first; it stands', { openId: grant.openId });
-  } else {
-    await revokeCopiesElsewhere(tokens.openId, authorizedShops, now, deps);
-    await deliverAfterCommit(deps, grant, [eventId]);
-  }
-  if (wrongSeller) throw new WrongSellerError();
+    const { grant, reauthorization, superseded } = await saveGrant(tokens, now, authorized, deps);
+    if (superseded) {
+      deps.log.info('a newer authorization of this seller landed first; it stands', { openId: grant.openId });
+    } else {
+      await revokeCopiesElsewhere(tokens.openId, authorizedShops, now, deps);
+      await deliverAfterCommit(deps, grant, [eventId]);
+    }
+    if (wrongSeller) throw new WrongSellerError();
 
-  if (binding) {
-    return {
-      kind: 'authorized',
-      openId: grant.openId,
-      accountId: binding.accountId,
-      returnTo: binding.returnTo,
-      reauthorization,
-    };
-  }
-  if (!ticket) throw new Error('an install without an account always has its ticket');
-  return { kind: 'pending-claim', openId: grant.openId, ...ticket };
+    if (binding) {
+      return {
+        kind: 'authorized',
+        openId: grant.openId,
+        accountId: binding.accountId,
+        returnTo: binding.returnTo,
+        reauthorization,
+      };
+    }
+    if (!ticket) throw new Error('an install without an account always has its ticket');
+    return { kind: 'pending-claim', openId: grant.openId, ...ticket };
+  });
 }
 
 /** A one-time ticket for the app to claim this authorization with, bound to it (a newer one supersedes it). */
