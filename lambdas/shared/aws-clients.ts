@@ -24,8 +24,8 @@ const MIN_CALL_MS = 50;
 /**
  * The SDK's HTTP handler, held to the invocation's time budget: each request is cut at the budget's end (its
  * timeout shrinks to what is left), and none starts once the budget is spent; either way the caller gets a
- * `TimeBudgetExhaustedError`. A request that outlasts its own timeout fails (it does not just warn), so the SDK
- * retries it on a new connection, within the budget.
+ * `TimeBudgetExhaustedError`. A request that outlasts its own timeout is not failed and retried: a retried
+ * conditional write that had already been applied would refuse its own effect (a state "already used").
  */
 export class BudgetedHttpHandler extends NodeHttpHandler {
   constructor(
@@ -36,7 +36,6 @@ export class BudgetedHttpHandler extends NodeHttpHandler {
     super({
       connectionTimeout: policy.connectionTimeout,
       requestTimeout: policy.requestTimeout,
-      throwOnRequestTimeout: true,
     });
   }
 
