@@ -2,14 +2,9 @@ import type { Dependencies } from './dependencies';
 import {
   AccessRevokedError,
   GrantNotFoundError,
-  LeaseHeldError,
+  NewTokensNotStoredError,
   ReauthorizationRequiredError,
-  RefreshPausedError,
   ShopNotFoundError,
-  TikTokAppCredentialsError,
-  TikTokRetryLaterError,
-  TikTokSuspectRefusalError,
-  TimeBudgetExhaustedError,
 } from './errors';
 import type { Grant } from './model';
 import { refreshGrant } from './refresh-grant';
@@ -56,20 +51,21 @@ export async function refreshSellerNow(
 /** A token still valid this long is handed out when its refresh cannot happen now. */
 const STILL_USABLE_MS = 30_000;
 
-/** What keeps a refresh from happening now without saying anything about the seller's authorization. */
-const TEMPORARY = [
-  TikTokRetryLaterError,
-  TikTokSuspectRefusalError,
-  TikTokAppCredentialsError,
-  RefreshPausedError,
-  LeaseHeldError,
-  TimeBudgetExhaustedError,
+/**
+ * Failures that say something about the seller's authorization: the token is not handed out. Anything else (TikTok
+ * slow or refusing suspectly, refreshes paused, a lease held, the budget spent, a store or KMS hiccup) is temporary.
+ * New tokens that could not be stored count here too: TikTok may have retired the token this caller would get.
+ */
+const ABOUT_THE_SELLER = [
+  ReauthorizationRequiredError,
+  AccessRevokedError,
+  GrantNotFoundError,
+  NewTokensNotStoredError,
 ];
 
 /**
- * Refreshes a grant about to expire; when something temporary keeps the refresh from happening now (TikTok slow or
- * refusing suspectly, refreshes paused, another caller's lease, the request's time budget) and the token still
- * works for a while, keeps the token: the caller gets it, and the next request or the refresh worker tries again.
+ * Refreshes a grant about to expire; when something temporary keeps the refresh from happening now and the token
+ * still works for a while, keeps the token: the caller gets it, and the next request or the refresh worker tries again.
  * A refresh token refused for the seller's own reasons is not kept: the seller must authorize again.
  */
 async function refreshOrKeep(grant: Grant, deps: Dependencies, settings: CredentialsSettings): Promise<Grant> {
@@ -82,7 +78,7 @@ async function refreshOrKeep(grant: Grant, deps: Dependencies, settings: Credent
     });
     return refreshed;
   } catch (error) {
-    const temporary = TEMPORARY.some((kind) => error instanceof kind);
+    const temporary = !ABOUT_THE_SELLER.some((kind) => error instanceof kind);
     const stillUsable = grant.accessTokenExpiresAt.getTime() - deps.clock.now().getTime() > STILL_USABLE_MS;
     if (!temporary || !stillUsable || !(error instanceof Error)) throw error;
     deps.log.warn('refresh failed; handing out the current token while it lasts', {

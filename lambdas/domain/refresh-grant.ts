@@ -372,7 +372,14 @@ async function recordFailure(
   );
   await updateReleasingLease(
     grant,
-    (base) => ({ ...base, refreshFailures: base.refreshFailures + 1, lastError: reason, ...learnt }),
+    // Another kind of failure ends a streak of suspect refusals: only refusals in a row for 24 hours are believed.
+    (base) => ({
+      ...base,
+      refreshFailures: base.refreshFailures + 1,
+      lastError: reason,
+      suspectRefusalSince: undefined,
+      ...learnt,
+    }),
     event,
     deps,
     holder,

@@ -322,7 +322,8 @@ export class DynamoDbGrantStore implements GrantStore {
       // Not a change of the grant: its version stays, so no refresh or webhook in flight is made stale by it.
       UpdateExpression: 'SET refreshHeldUntil = :until',
       ConditionExpression:
-        'attribute_exists(pk) AND #status = :active AND (attribute_not_exists(refreshHeldUntil) OR refreshHeldUntil <= :now)',
+        // The same mark already there is this call's own, written by an attempt the SDK retried.
+        'attribute_exists(pk) AND #status = :active AND (attribute_not_exists(refreshHeldUntil) OR refreshHeldUntil <= :now OR refreshHeldUntil = :until)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime(), ':active': 'ACTIVE' },
     });
@@ -361,19 +362,24 @@ export class DynamoDbGrantStore implements GrantStore {
   }
 
   private async saveOneTime(key: { pk: string; sk: string }, record: Record<string, unknown> & { expiresAt: Date }) {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: withoutUndefined({
-          ...key,
-          ...record,
-          expiresAt: record.expiresAt.getTime(),
-          ttl: ttlFor(record.expiresAt),
+    await this.client
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: withoutUndefined({
+            ...key,
+            ...record,
+            expiresAt: record.expiresAt.getTime(),
+            ttl: ttlFor(record.expiresAt),
+          }),
+          // A collision of 256-bit random values is not expected; refusing it keeps a consumed value consumed.
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
-        // A collision of 256-bit random values is not expected; refusing it keeps a consumed value consumed.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+      )
+      .catch((error: unknown) => {
+        // The value is this call's own (it is not handed out before this returns): an attempt the SDK retried.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
   }
 
   /**

@@ -32,6 +32,8 @@ export class SecretsManagerAppCredentials implements AppCredentials {
   private readonly provider: SecretsProvider;
   /** When a read last found the secret invalid. */
   private invalidAt?: number;
+  /** When `reload` last read past the cache. */
+  private reloadedAt?: number;
 
   constructor(
     client: SecretsManagerClient,
@@ -46,8 +48,11 @@ export class SecretsManagerAppCredentials implements AppCredentials {
     return this.read(false);
   }
 
+  /** Reads past the cache at most every few seconds: a flood of refusals must not become a flood of reads. */
   reload(): Promise<AppKeyAndSecret> {
-    return this.read(true);
+    const recent = this.reloadedAt !== undefined && this.now() - this.reloadedAt < INVALID_SECRET_RECHECK_MS;
+    if (!recent) this.reloadedAt = this.now();
+    return this.read(!recent);
   }
 
   private async read(forceFetch: boolean): Promise<AppKeyAndSecret> {

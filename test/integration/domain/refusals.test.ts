@@ -28,6 +28,8 @@ describe('a refusal is believed only when it is about that seller', () => {
   let deps: Dependencies;
   /** Sellers whose refresh TikTok refuses with an undocumented code. */
   let refused: Set<string>;
+  /** TikTok (or the network) fails every refresh otherwise, without a refusal. */
+  let failing: boolean;
   let tiktokCalls: number;
 
   beforeAll(async () => {
@@ -37,6 +39,7 @@ describe('a refusal is believed only when it is about that seller', () => {
   beforeEach(async () => {
     h = await createDomainHarness(dynamo, SELLERS);
     refused = new Set();
+    failing = false;
     tiktokCalls = 0;
     const world = h.world;
     const tiktok: TikTokAuthApi = {
@@ -44,6 +47,7 @@ describe('a refusal is believed only when it is about that seller', () => {
       getAuthorizedShops: (token) => world.getAuthorizedShops(token),
       refreshTokens: async (refreshToken) => {
         tiktokCalls++;
+        if (failing) throw new Error('socket hang up');
         for (const openId of refused) {
           if ((await refreshTokenOf(openId)) === refreshToken) {
             throw new TikTokSuspectRefusalError('TikTok refused /api/v2/token/refresh (code 36004999: no reason)', {
@@ -130,6 +134,31 @@ describe('a refusal is believed only when it is about that seller', () => {
     expect(await refresh('seller-0')).toBe('suspect-refusal');
 
     expect((await grant('seller-0')).status).toBe('ACTIVE');
+  });
+
+  it('restarts the 24 hours when another kind of failure comes between two refusals', async () => {
+    allDue();
+    refused.add('seller-0');
+    expect(await refresh('seller-0')).toBe('suspect-refusal');
+    expect(await refresh('seller-1')).toBe('refreshed');
+    h.clock.advance(HOUR);
+    failing = true;
+    expect(await refresh('seller-0')).toBe('retry');
+    failing = false;
+    h.clock.advance(REFUSAL_RULES.markAfterMs);
+
+    expect(await refresh('seller-0')).toBe('suspect-refusal');
+    expect(await grant('seller-0')).toMatchObject({ status: 'ACTIVE', suspectRefusalSince: h.clock.now() });
+  });
+
+  it('hands out a token that still works when the refresh fails for any reason not about the seller', async () => {
+    allDue();
+    failing = true;
+
+    await expect(
+      getShopCredentials(SHOPS[3] ?? '', deps, { ...CREDENTIALS, refreshWithinMs: 2 * DAY }),
+    ).resolves.toMatchObject({ openId: 'seller-3' });
+    expect(await grant('seller-3')).toMatchObject({ status: 'ACTIVE', refreshFailures: 1 });
   });
 
   it('pauses every refresh once three sellers are refused within 15 minutes, without calling TikTok, then resumes', async () => {

@@ -259,6 +259,8 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
         await store.createGrant(newGrant());
 
         expect(await store.claimRefresh('open-1', T0, at(minutes(60)))).toBe(true);
+        // The same claim again is the same call's retried attempt: still this caller's.
+        expect(await store.claimRefresh('open-1', T0, at(minutes(60)))).toBe(true);
         expect(await store.claimRefresh('open-1', at(minutes(30)), at(minutes(90)))).toBe(false);
         expect(await store.claimRefresh('open-1', at(minutes(60)), at(minutes(120)))).toBe(true);
       });
@@ -358,6 +360,17 @@ export function runGrantStoreBattery(engine: string, start: () => Promise<LocalD
         await save(store, value, expiresAt);
 
         expect(await consume(store, value, T0)).toEqual({ ...bound, expiresAt });
+      });
+
+      it('takes the same save again (an attempt the SDK retried) without failing or making a used value new', async () => {
+        await save(store, value, expiresAt);
+        await consume(store, value, T0);
+
+        await save(store, value, at(minutes(60)));
+
+        await expect(consume(store, value, at(minutes(1)))).rejects.toEqual(
+          new OneTimeValueRejectedError(kind, 'used'),
+        );
       });
 
       it('refuses a second use', async () => {

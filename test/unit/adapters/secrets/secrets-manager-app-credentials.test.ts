@@ -94,6 +94,26 @@ describe('SecretsManagerAppCredentials', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  it('reads past the cache on reload at most every 5 seconds, however many refusals ask', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves(answer({ app_key: 'k1', app_secret: 's1' }));
+    let now = 1_000_000;
+    const cached = new SecretsManagerAppCredentials(
+      new SecretsManagerClient({ region: 'eu-west-1' }),
+      SECRET_ID,
+      300,
+      () => now,
+    );
+
+    await cached.reload();
+    await cached.reload();
+    await cached.reload();
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+
+    now += INVALID_SECRET_RECHECK_MS;
+    await cached.reload();
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it('lets a missing secret fail as it is', async () => {
     secretsManager
       .on(GetSecretValueCommand)
