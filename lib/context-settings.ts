@@ -22,7 +22,8 @@ const contextSchema = z.object({
     .default('TikTokShopAuth'),
   serviceId: z.string().trim().min(1, 'required: the service id from Partner Center'),
   market: z.enum(['ROW', 'US']).optional(),
-  authorizeUrl: url.optional(),
+  authorizeUrlRow: url.optional(),
+  authorizeUrlUs: url.optional(),
   successUrl: url,
   claimUrl: url,
   errorUrl: url.optional(),
@@ -84,8 +85,14 @@ export function stackSettingsFromContext(tryGetContext: (key: string) => unknown
     callbackBurstLimit,
     internalRateLimit,
     internalBurstLimit,
-    ...settings
+    authorizeUrlRow,
+    authorizeUrlUs,
+    ...rest
   } = parsed.data;
+  const settings = {
+    ...rest,
+    ...(authorizeUrlRow || authorizeUrlUs ? { authorizeUrls: { ROW: authorizeUrlRow, US: authorizeUrlUs } } : {}),
+  };
   const throttles = {
     webhookRateLimit,
     webhookBurstLimit,

@@ -89,9 +89,14 @@ export async function serve(request: IncomingMessage, response: ServerResponse, 
       if (!Number.isInteger(type) || type < 0 || !shopId)
         return backToConsole(response, 'Choose a webhook type and a shop.');
       const delivery = await served.sandbox.sendWebhook({ type, shopId });
+      // Status 0: no answer came; the sandbox tries again on TikTok's schedule.
+      const outcome =
+        delivery.status === 0
+          ? 'the endpoint did not answer; TikTok tries again in 2 minutes'
+          : `the endpoint answered HTTP ${delivery.status}`;
       return backToConsole(
         response,
-        `Webhook ${type} ${WEBHOOK_TYPE_NAMES[type] ?? ''} sent for shop ${shopId}: the endpoint answered HTTP ${delivery.status}.`,
+        `Webhook ${type} ${WEBHOOK_TYPE_NAMES[type] ?? ''} sent for shop ${shopId}: ${outcome}.`,
       );
     }
     case 'POST /_local/console/jobs/refresh': {

@@ -51,9 +51,16 @@ export interface LocalServiceOptions {
   readonly clock?: Clock;
   /** Per attempt of each TikTok call. @default 5000 */
   readonly tiktokTimeoutMs?: number;
-  /** Whether the sandbox rotates refresh tokens on refresh. @default false */
+  /**
+   * Whether the sandbox rotates refresh tokens on refresh, retiring the old refresh token and the access tokens
+   * issued before it; `false` keeps every token working, the lenient reading of TikTok's undocumented behaviour.
+   * @default true
+   */
   readonly rotateRefreshTokens?: boolean;
-  /** Whether the refresh and reminder schedules run on timers, as EventBridge Scheduler does on AWS. @default true */
+  /**
+   * Whether the refresh and reminder schedules run on timers, as EventBridge Scheduler does on AWS, and the
+   * sandbox delivers its due webhooks (retries, late ones, daily expiry notices) on a timer too. @default true
+   */
   readonly schedules?: boolean;
   /** Most grants one page of an index listing returns. @default the store's */
   readonly pageSize?: number;
@@ -88,7 +95,8 @@ export function localEnvironment(url: string, env: NodeJS.ProcessEnv): NodeJS.Pr
     TIKTOK_SERVICE_ID: env.TIKTOK_SERVICE_ID ?? 'sandbox-service-id',
     TIKTOK_APP_KEY: env.TIKTOK_APP_KEY ?? 'sandbox-app-key',
     TIKTOK_APP_SECRET: env.TIKTOK_APP_SECRET ?? 'sandbox-app-secret',
-    TIKTOK_AUTHORIZE_URL: env.TIKTOK_AUTHORIZE_URL ?? `${sandbox}/open/authorize`,
+    TIKTOK_AUTHORIZE_URL_ROW: env.TIKTOK_AUTHORIZE_URL_ROW ?? `${sandbox}/open/authorize`,
+    TIKTOK_AUTHORIZE_URL_US: env.TIKTOK_AUTHORIZE_URL_US ?? `${sandbox}/us/open/authorize`,
     TIKTOK_AUTH_BASE_URL: env.TIKTOK_AUTH_BASE_URL ?? sandbox,
     TIKTOK_API_BASE_URL: env.TIKTOK_API_BASE_URL ?? sandbox,
     SUCCESS_URL: env.SUCCESS_URL ?? `${url}/_local/landing/success`,
@@ -160,7 +168,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     redirectUrl: `${url}/oauth/callback`,
     webhookUrl: `${url}/webhooks/tiktok`,
     clock,
-    rotateRefreshTokens: options.rotateRefreshTokens,
+    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
   });
 
   const handlers: Record<FunctionGroup, ApiHandler> = {
@@ -178,6 +186,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
           setInterval(() => void jobs.refresh().catch(logJobFailure('refresh')), 30 * 60_000),
           setInterval(() => void jobs.reminders().catch(logJobFailure('reminders')), 24 * 60 * 60_000),
           setInterval(() => void jobs.outbox().catch(logJobFailure('outbox')), 5 * 60_000),
+          // TikTok's part: webhook retries and late deliveries fall due on the sandbox's clock.
+          setInterval(() => void sandbox.deliverDue().catch(logJobFailure('sandbox webhook delivery')), 5_000),
         ];
   for (const timer of timers) timer.unref();
 

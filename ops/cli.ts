@@ -25,7 +25,10 @@ Commands:
   seller <openId>                                      show one seller and its shops
   refresh <openId>                                     refresh a seller's tokens now
   disconnect <openId>                                  delete a seller's tokens and revoke it
-  link <accountId> [--return-to <path>]                create an authorization link for an account
+  link <accountId> [--return-to <path>] [--seller <openId>] [--market ROW|US]
+                                                       create an authorization link for an account: for a
+                                                       known seller (a renewal) on their market's page, else
+                                                       on --market's (default: the deployment's market)
   exchange <authCode> --account <accountId>            exchange a development shop's auth code by hand
   help                                                 this text
 
@@ -39,7 +42,15 @@ interface Parsed {
   readonly flags: Map<string, string | true>;
 }
 
-const FLAGS_WITH_VALUES = new Set(['--stack', '--region', '--status', '--return-to', '--account']);
+const FLAGS_WITH_VALUES = new Set([
+  '--stack',
+  '--region',
+  '--status',
+  '--return-to',
+  '--account',
+  '--seller',
+  '--market',
+]);
 
 function parse(argv: readonly string[]): Parsed {
   const flags = new Map<string, string | true>();
@@ -257,10 +268,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       case 'link': {
         const returnTo = flag(parsed, '--return-to');
+        const openId = flag(parsed, '--seller');
+        const market = flag(parsed, '--market');
+        if (market !== undefined && market !== 'ROW' && market !== 'US') throw new UsageError('--market is ROW or US');
         const link = z.object({ url: z.string(), expiresAt: z.string() }).parse(
           await call(target, io, 'POST', '/authorization-links', {
             accountId: argument(parsed, 0, 'accountId'),
             ...(returnTo ? { returnTo } : {}),
+            ...(openId ? { openId } : {}),
+            ...(market ? { market } : {}),
           }),
         );
         print(link, () => [link.url, `valid once, until ${link.expiresAt}`]);

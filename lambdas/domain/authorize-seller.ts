@@ -2,9 +2,11 @@ import { type Dependencies, finishing } from './dependencies';
 import {
   AuthorizationDeniedError,
   GrantAlreadyExistsError,
+  NoAuthorizedShopsError,
   UnsupportedUserTypeError,
   WrongSellerError,
 } from './errors';
+import type { EventDetails } from './events';
 import { updateGrantWithRetry } from './grant-updates';
 import { type Grant, type TokenSet, USER_TYPE_SELLER } from './model';
 import { deliverAfterCommit, eventEntry, withOutbox } from './outbox';
@@ -43,7 +45,8 @@ export type CallbackOutcome =
  * 1. a denial (an `error`, or no usable code) ends here: no token call, nothing stored;
  * 2. a state, when present, is consumed first, so a reused one never reaches TikTok;
  * 3. the code is exchanged; only sellers are accepted, and only the seller a renewal link was made for;
- * 4. the authorized shops are fetched, so a failure there stores nothing either;
+ * 4. the authorized shops are fetched, so a failure there stores nothing either; neither does a seller without a
+ *    shop, nor a creator: `Authorization Rejected` tells the app's services, and the seller is told why;
  * 5. from here on nothing is abandoned for the time budget: the tokens are sealed; the shops are written, then the
  *    grant (created, or updated in place for a returning seller, its reminders cleared), both stamped with this
  *    authorization's time so that older messages cannot undo it; a shop that another seller account listed before
@@ -68,7 +71,10 @@ export async function completeAuthorization(
     state ?? (input.accountId ? { accountId: input.accountId } : undefined);
 
   const tokens = await deps.tiktok.exchangeAuthCode(code);
-  if (tokens.userType !== USER_TYPE_SELLER) throw new UnsupportedUserTypeError(tokens.userType);
+  if (tokens.userType !== USER_TYPE_SELLER) {
+    await announceRejection('NOT_A_SELLER', tokens, binding, now, deps);
+    throw new UnsupportedUserTypeError(tokens.userType);
+  }
   // A link made for another seller binds nothing. A seller this service already holds keeps the authorization
   // they just gave (TikTok may have retired their previous tokens with it), under the account they had.
   const wrongSeller = state?.openId !== undefined && state.openId !== tokens.openId;
@@ -78,6 +84,10 @@ export async function completeAuthorization(
     binding = known.accountId ? { accountId: known.accountId } : undefined;
   }
   const authorizedShops = await deps.tiktok.getAuthorizedShops(tokens.accessToken);
+  if (authorizedShops.length === 0) {
+    await announceRejection('NO_SHOPS', tokens, binding, now, deps);
+    throw new NoAuthorizedShopsError(tokens.openId);
+  }
 
   // The code is spent and TikTok may have retired the seller's previous tokens: what follows is never abandoned for
   // the budget, and may use the invocation's last seconds.
@@ -161,6 +171,36 @@ export async function completeAuthorization(
     if (!ticket) throw new Error('an install without an account always has its ticket');
     return { kind: 'pending-claim', openId: grant.openId, ...ticket };
   });
+}
+
+/**
+ * Tells the app's services that a seller came back and nothing was connected. Published directly (nothing is
+ * stored to keep it in): a bus failure is logged and the seller still gets their answer.
+ */
+async function announceRejection(
+  reason: EventDetails['Authorization Rejected']['reason'],
+  tokens: TokenSet,
+  binding: { accountId: string } | undefined,
+  now: Date,
+  deps: Pick<Dependencies, 'events' | 'secrets' | 'log'>,
+): Promise<void> {
+  const detail: EventDetails['Authorization Rejected'] = {
+    eventId: deps.secrets.oneTimeValue(),
+    openId: tokens.openId,
+    occurredAt: now.toISOString(),
+    ...(binding ? { accountId: binding.accountId } : {}),
+    reason,
+    userType: tokens.userType,
+  };
+  try {
+    await deps.events.publish([{ type: 'Authorization Rejected', detail }]);
+  } catch (error) {
+    deps.log.error('could not publish Authorization Rejected', {
+      openId: tokens.openId,
+      reason,
+      error: error instanceof Error ? error.message : 'unknown',
+    });
+  }
 }
 
 /** A one-time ticket for the app to claim this authorization with, bound to it (a newer one supersedes it). */

@@ -184,6 +184,14 @@ export class UnsupportedUserTypeError extends Error {
   }
 }
 
+/** The seller authorized, but TikTok lists no shop of theirs: nothing to act for, so nothing is stored. */
+export class NoAuthorizedShopsError extends Error {
+  constructor(readonly openId: string) {
+    super(`TikTok lists no shop for seller ${openId}`);
+    this.name = 'NoAuthorizedShopsError';
+  }
+}
+
 export class ShopNotFoundError extends Error {
   constructor(readonly shopId: string) {
     super(`no shop ${shopId}`);

@@ -31,6 +31,16 @@ export interface EventDetails {
     readonly reauthorization: boolean;
   };
   'Installation Pending Claim': DetailBase & { readonly sellerName: string; readonly shops: readonly ShopSummary[] };
+  /**
+   * The seller went through TikTok's page, but nothing was connected: a creator's account (`NOT_A_SELLER`), or a
+   * seller TikTok lists no shop for (`NO_SHOPS`, e.g. before their first shop opens). Nothing is stored.
+   */
+  'Authorization Rejected': DetailBase & {
+    /** The account of the link the seller followed, when there was one. */
+    readonly accountId?: string;
+    readonly reason: 'NOT_A_SELLER' | 'NO_SHOPS';
+    readonly userType: number;
+  };
   'Installation Claimed': DetailBase & {
     readonly accountId: string;
     /** Present when the claim moved the seller from another account. */
@@ -71,6 +81,7 @@ export type LifecycleEventType = keyof EventDetails;
 export const LIFECYCLE_EVENT_TYPES = [
   'Seller Authorized',
   'Installation Pending Claim',
+  'Authorization Rejected',
   'Installation Claimed',
   'Tokens Refreshed',
   'Token Refresh Failed',

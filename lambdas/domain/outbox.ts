@@ -1,4 +1,4 @@
-import { authorizeUrl, createAuthorizationLink, type LinkSettings } from './authorization-links';
+import { authorizeUrl, createAuthorizationLink, type LinkSettings, marketOf } from './authorization-links';
 import type { Dependencies } from './dependencies';
 import type { EventDetails, LifecycleEventType } from './events';
 import { updateGrantFrom } from './grant-updates';
@@ -164,9 +164,9 @@ async function deliver(
 }
 
 /**
- * The entries with the renewal link made: a fresh state bound to the seller and their account, valid until the
- * authorization ends (people read reminders days later), or the App Store path's link for a seller no account has
- * claimed. Without link settings, entries that need one stay for a delivery that has them.
+ * The entries with the renewal link made, on the seller's market's authorize page: a fresh state bound to the
+ * seller and their account, valid until the authorization ends (people read reminders days later), or the App Store
+ * path's link for a seller no account has claimed. Without link settings, entries that need one stay for a delivery that has them.
  */
 async function withRenewalLink(
   deps: OutboxDependencies,
@@ -182,9 +182,10 @@ async function withRenewalLink(
     ? (
         await createAuthorizationLink({ accountId: grant.accountId, openId: grant.openId }, deps, link, {
           expiresAt: grant.authorizationExpiresAt,
+          seller: grant,
         })
       ).url
-    : authorizeUrl(link);
+    : authorizeUrl(link, marketOf(grant, link));
   return entries.map((entry) => {
     if (!needsLink(entry)) return entry;
     return entry.kind === 'event'

@@ -147,11 +147,13 @@ function reminderForPeople(
   reference: string,
 ): { subject: string; message: string } {
   const days = left === 1 ? '1 day' : `${left} days`;
+  // TikTok may send no seller name: the open id stands in.
+  const seller = grant.sellerName || `seller ${grant.openId}`;
   // SNS takes subjects of fewer than 100 characters.
-  const subject = `TikTok Shop authorization ends in ${days}: ${grant.sellerName}`.slice(0, 99);
+  const subject = `TikTok Shop authorization ends in ${days}: ${seller}`.slice(0, 99);
   const message = [
-    `The TikTok Shop authorization of ${grant.sellerName} (open id ${grant.openId}${grant.accountId ? `, account ${grant.accountId}` : ''}) ends on ${grant.authorizationExpiresAt.toISOString()}, in ${days}.`,
-    `Shops: ${shops.length ? shops.map((shop) => `${shop.name} (${shop.region})`).join(', ') : 'none active'}.`,
+    `The TikTok Shop authorization of ${seller} (open id ${grant.openId}${grant.accountId ? `, account ${grant.accountId}` : ''}) ends on ${grant.authorizationExpiresAt.toISOString()}, in ${days}.`,
+    `Shops: ${shops.length ? shops.map((shop) => `${shop.name || 'unnamed'} (${shop.region || 'region unknown'})`).join(', ') : 'none active'}.`,
     '',
     'Only the seller can renew it, by authorizing the app again with this link:',
     reauthorizeUrl,

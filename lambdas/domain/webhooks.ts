@@ -36,17 +36,49 @@ export const WEBHOOK_TYPE_NAMES: Readonly<Record<number, string>> = {
 const SELLER_DEAUTHORIZATION = 6;
 const UPCOMING_AUTHORIZATION_EXPIRATION = 7;
 
-const id = z.union([z.string().trim().min(1).max(64), z.number().int().nonnegative().transform(String)]);
+/** An id TikTok sends as a string or a number; empty, null or anything else reads as absent. */
+const optionalId = z
+  .union([z.string().trim().min(1).max(256), z.number().int().nonnegative().transform(String)])
+  .optional()
+  .catch(undefined);
 
-/** TikTok's envelope. `tts_notification_id` is missing in older samples. */
+/** 10^11 seconds is in the year 5138; as milliseconds it is 1973. */
+const MILLISECONDS_FROM = 1e11;
+/** The end of year 9999: past it, a time is not a date at all. */
+const LATEST_SECONDS = 253_402_300_799;
+
+/** Unix seconds as a number or a numeric string; a value in milliseconds is read as such. */
+const unixSeconds = z
+  .union([z.number().nonnegative(), z.string().trim().regex(/^\d+$/).transform(Number)])
+  .transform((value) => Math.floor(value > MILLISECONDS_FROM ? value / 1000 : value))
+  .pipe(z.number().max(LATEST_SECONDS));
+
+/**
+ * TikTok's envelope, read leniently once the signature has proved it is TikTok's: every signed JSON object with a
+ * type is acted on and forwarded. `type` and `timestamp` may be numbers or numeric strings; `data` may be null or
+ * missing (read as `{}`) or not an object (forwarded as sent); `tts_notification_id` is missing in older samples and
+ * `shop_id` may be empty. A webhook without a readable timestamp is taken as sent when it arrived.
+ */
 export const webhookSchema = z.object({
-  type: z.number().int().nonnegative(),
-  tts_notification_id: id.optional(),
-  shop_id: id.optional(),
-  timestamp: z.number().int().nonnegative(),
-  data: z.record(z.string(), z.unknown()).default({}),
+  type: z.union([
+    z.number().int().nonnegative(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}$/)
+      .transform(Number),
+  ]),
+  tts_notification_id: optionalId,
+  shop_id: optionalId,
+  timestamp: unixSeconds.optional().catch(undefined),
+  data: z
+    .unknown()
+    .optional()
+    .transform((data) => data ?? {}),
 });
 export type Webhook = z.output<typeof webhookSchema>;
+/** A webhook with the time it counts as sent, in Unix seconds. */
+type DatedWebhook = Webhook & { readonly timestamp: number };
 
 /** Type 7's `expiration_time`: Unix seconds, a string in TikTok's sample, a number elsewhere. */
 const expirationTime = z
@@ -80,12 +112,13 @@ export type WebhookDependencies = Pick<Dependencies, 'store' | 'clock' | 'events
  * 5. mark the receipt done. Any failure releases the receipt and is thrown, so TikTok's retry is acted on.
  */
 export async function receiveWebhook(
-  webhook: Webhook,
+  received: Webhook,
   deliveryId: string,
   deps: WebhookDependencies,
   settings: WebhookSettings,
 ): Promise<WebhookOutcome> {
   const now = deps.clock.now();
+  const webhook: DatedWebhook = { ...received, timestamp: received.timestamp ?? Math.floor(now.getTime() / 1000) };
   if (webhook.timestamp * 1000 < now.getTime() - settings.keepReceiptsMs) {
     deps.log.info('ignoring a webhook older than its receipt would be kept: a replay', { deliveryId });
     return 'stale';
@@ -140,7 +173,7 @@ export async function receiveWebhook(
  */
 async function deauthorize(
   shop: Shop,
-  webhook: Webhook,
+  webhook: DatedWebhook,
   deliveryId: string,
   deps: WebhookDependencies,
 ): Promise<Written | 'stale' | undefined> {
@@ -185,11 +218,11 @@ interface Written {
  */
 async function recordUpcomingExpiration(
   shop: Shop,
-  webhook: Webhook,
+  webhook: DatedWebhook,
   deps: WebhookDependencies,
   settings: WebhookSettings,
 ): Promise<'stale' | undefined> {
-  const parsed = expirationTime.safeParse(webhook.data.expiration_time);
+  const parsed = expirationTime.safeParse(field(webhook.data, 'expiration_time'));
   if (!parsed.success) deps.log.warn('upcoming expiration without a readable expiration_time', { shopId: shop.shopId });
   let stale = false;
   await updateGrantWithRetry(deps, shop.openId, (current) => {
@@ -202,4 +235,9 @@ async function recordUpcomingExpiration(
   if (stale) return 'stale';
   await remindIfDue(shop.openId, deps, settings.reminders);
   return undefined;
+}
+
+/** A field of TikTok's `data`, when it is an object. */
+function field(data: unknown, name: string): unknown {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? Reflect.get(data, name) : undefined;
 }

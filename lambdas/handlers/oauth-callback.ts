@@ -8,6 +8,7 @@ import { type CallbackSettings, completeAuthorization } from '../domain/authoriz
 import type { Dependencies } from '../domain/dependencies';
 import {
   AuthorizationDeniedError,
+  NoAuthorizedShopsError,
   OneTimeValueRejectedError,
   TikTokAppCredentialsError,
   TikTokReauthorizationRequiredError,
@@ -71,6 +72,16 @@ function describeFailure(error: unknown): Failure {
       message: 'Only TikTok Shop seller accounts can connect to this app.',
     };
   }
+  if (error instanceof NoAuthorizedShopsError) {
+    return {
+      status: 400,
+      code: 'NO_SHOPS',
+      title: 'No shop to connect',
+      message:
+        'TikTok Shop lists no shop for this seller account, so nothing was connected. ' +
+        'Once your shop is open in Seller Center, start again from the app.',
+    };
+  }
   if (error instanceof WrongSellerError) {
     return {
       status: 403,
@@ -81,8 +92,17 @@ function describeFailure(error: unknown): Failure {
         'Sign in to TikTok Shop as the seller the link was sent to, or ask the app for a new link.',
     };
   }
-  // A code refused for a reason TikTok does not document (it may be the app's secret) looks the same to the seller.
-  if (error instanceof TikTokReauthorizationRequiredError || error instanceof TikTokSuspectRefusalError) {
+  // A code TikTok calls used, expired or unknown (a reloaded page, a link followed twice): the seller's to redo.
+  if (error instanceof TikTokReauthorizationRequiredError) {
+    return {
+      status: 400,
+      code: 'CODE_REFUSED',
+      title: 'TikTok did not accept the authorization',
+      message: `This authorization was already used or has expired. ${START_AGAIN}`,
+    };
+  }
+  // Refused for a reason TikTok does not document: it may be the app's secret, so it is the service's failure.
+  if (error instanceof TikTokSuspectRefusalError) {
     return {
       status: 502,
       code: 'CODE_REFUSED',

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { createAuthorizationLink, type LinkSettings } from '../domain/authorization-links';
+import { createAuthorizationLink, type LinkSettings, MARKETS } from '../domain/authorization-links';
 import { GRANT_STATUSES } from '../domain/model';
 import { claimInstallation, describeSeller, disconnectSeller, listSellers } from '../domain/sellers';
 import { awsBaseDependencies, type BaseDependencies } from '../shared/aws-dependencies';
@@ -29,7 +29,9 @@ const returnTo = z
   .max(2048)
   .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path of the app, starting with a single /');
 const pathId = z.string().trim().min(1).max(128);
-const linkBody = z.object({ accountId, returnTo: returnTo.optional(), openId: pathId.optional() }).strict();
+const linkBody = z
+  .object({ accountId, returnTo: returnTo.optional(), openId: pathId.optional(), market: z.enum(MARKETS).optional() })
+  .strict();
 const claimBody = z.object({ ticket: z.string().trim().min(1).max(512), accountId }).strict();
 const listQuery = z
   .object({

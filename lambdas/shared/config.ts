@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL } from '../adapters/tiktok/http-tiktok-auth-api';
-import type { LinkSettings } from '../domain/authorization-links';
+import { type LinkSettings, MARKETS, type Market } from '../domain/authorization-links';
 import type { CallbackSettings } from '../domain/authorize-seller';
 import type { CredentialsSettings } from '../domain/credentials';
 import type { OutboxSettings } from '../domain/outbox';
@@ -10,12 +10,11 @@ import type { WebhookSettings } from '../domain/webhooks';
 import { describeInvalid } from './http';
 import { REFRESH_NEEDS_MS } from './timings';
 
-/** The two markets' seller authorization pages (protocol section 1); any other is set as a URL. */
-export const AUTHORIZE_URL_PRESETS = {
+/** The two markets' seller authorization pages (protocol section 1); another (a variant domain) is set as a URL. */
+export const AUTHORIZE_URL_PRESETS: Readonly<Record<Market, string>> = {
   ROW: 'https://services.tiktokshop.com/open/authorize',
   US: 'https://services.us.tiktokshop.com/open/authorize',
-} as const;
-export type Market = keyof typeof AUTHORIZE_URL_PRESETS;
+};
 
 const MINUTE = 60_000;
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -36,16 +35,21 @@ function read<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<
 
 const linkEnv = z.object({
   TIKTOK_SERVICE_ID: z.string().trim().min(1),
-  TIKTOK_AUTHORIZE_URL: httpUrl.optional(),
-  TIKTOK_MARKET: z.enum(['ROW', 'US']).default('ROW'),
+  TIKTOK_AUTHORIZE_URL_ROW: httpUrl.default(AUTHORIZE_URL_PRESETS.ROW),
+  TIKTOK_AUTHORIZE_URL_US: httpUrl.default(AUTHORIZE_URL_PRESETS.US),
+  TIKTOK_MARKET: z.enum(MARKETS).default('ROW'),
 });
 
-/** `TIKTOK_AUTHORIZE_URL` wins over `TIKTOK_MARKET` (ROW or US). */
+/**
+ * One authorize page per market (`TIKTOK_AUTHORIZE_URL_ROW`, `TIKTOK_AUTHORIZE_URL_US`, each a preset unless set);
+ * `TIKTOK_MARKET` is the market of links for sellers not known yet.
+ */
 export function linkSettings(env: NodeJS.ProcessEnv): LinkSettings {
   const config = read(linkEnv, env);
   return {
     serviceId: config.TIKTOK_SERVICE_ID,
-    authorizeUrl: config.TIKTOK_AUTHORIZE_URL ?? AUTHORIZE_URL_PRESETS[config.TIKTOK_MARKET],
+    authorizeUrls: { ROW: config.TIKTOK_AUTHORIZE_URL_ROW, US: config.TIKTOK_AUTHORIZE_URL_US },
+    defaultMarket: config.TIKTOK_MARKET,
     stateTtlMs: 60 * MINUTE,
   };
 }

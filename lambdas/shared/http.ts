@@ -7,6 +7,7 @@ import {
   InstallationNotClaimableError,
   InvalidCursorError,
   LeaseHeldError,
+  NoAuthorizedShopsError,
   OneTimeValueRejectedError,
   ReauthorizationRequiredError,
   RefreshPausedError,
@@ -139,6 +140,9 @@ export function mapError(error: unknown): Mapped {
   }
   if (error instanceof UnsupportedUserTypeError) {
     return { status: 422, code: 'NOT_A_SELLER', message: 'only seller accounts can be connected' };
+  }
+  if (error instanceof NoAuthorizedShopsError) {
+    return { status: 422, code: 'NO_SHOPS', message: 'TikTok lists no shop for this seller: nothing was connected' };
   }
   if (error instanceof LeaseHeldError) {
     return {

@@ -27,15 +27,19 @@ export function definedOnly(values: Record<string, string | undefined>): Record<
 export interface LinkEnvironmentSettings {
   /** Partner Center's service id of the app (not the app key). */
   readonly serviceId: string;
-  /** `ROW` or `US`, for the authorize page; ignored when `authorizeUrl` is set. @default 'ROW' */
+  /** The market of links for sellers not known yet (`ROW` or `US`); known sellers get their own. @default 'ROW' */
   readonly market?: 'ROW' | 'US';
-  /** The authorize page, as Partner Center's "Copy authorization link" shows it. @default the market's */
-  readonly authorizeUrl?: string;
+  /**
+   * Each market's authorize page, as Partner Center's "Copy authorization link" shows it, when not the preset.
+   * @default the presets: services.tiktokshop.com (ROW), services.us.tiktokshop.com (US)
+   */
+  readonly authorizeUrls?: { readonly ROW?: string; readonly US?: string };
 }
 
 export const linkEnvironment = (settings: LinkEnvironmentSettings) =>
   definedOnly({
     TIKTOK_SERVICE_ID: settings.serviceId,
     TIKTOK_MARKET: settings.market,
-    TIKTOK_AUTHORIZE_URL: settings.authorizeUrl,
+    TIKTOK_AUTHORIZE_URL_ROW: settings.authorizeUrls?.ROW,
+    TIKTOK_AUTHORIZE_URL_US: settings.authorizeUrls?.US,
   });

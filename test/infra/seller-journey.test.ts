@@ -9,6 +9,7 @@ describe('the seller journey on AWS', () => {
       successUrl: 'https://app.example/ok',
       claimUrl: 'https://app.example/claim',
       market: 'US',
+      authorizeUrls: { US: 'https://services.tiktokshops.us/open/authorize' },
     },
   });
 
@@ -155,6 +156,27 @@ describe('the seller journey on AWS', () => {
       });
     });
 
+    it('gives every function that makes links both markets’ authorize pages, and the default market', () => {
+      const linkMakers = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.Environment?.Variables?.TIKTOK_SERVICE_ID,
+      );
+
+      expect(linkMakers.map((fn) => fn.Properties.Description.split(':')[0]).sort()).toEqual([
+        'Delivers lifecycle events and reminders that were stored but not delivered',
+        'Internal API',
+        'Reminds sellers whose authorization ends soon, once per milestone',
+        "TikTok's webhooks",
+      ]);
+      for (const fn of linkMakers) {
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          TIKTOK_MARKET: 'US',
+          TIKTOK_AUTHORIZE_URL_US: 'https://services.tiktokshops.us/open/authorize',
+        });
+        // The other market keeps its preset: the function's own default.
+        expect(fn.Properties.Environment.Variables).not.toHaveProperty('TIKTOK_AUTHORIZE_URL_ROW');
+      }
+    });
+
     it('prints the Redirect URL to paste into Partner Center, the internal API and the secret to fill', () => {
       const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
 
@@ -180,12 +202,18 @@ describe('the seller journey on AWS', () => {
         claimUrl: 'https://app.example/claim',
         appSecretName: 'tiktok/app',
         stackName: 'TikTokShopAuthUS',
+        authorizeUrlUs: 'https://services.tiktokshops.us/open/authorize',
       };
 
       expect(stackSettingsFromContext((key) => context[key])).toEqual({
         stackName: 'TikTokShopAuthUS',
         props: {
-          settings: { serviceId: '7123', successUrl: 'https://app.example/ok', claimUrl: 'https://app.example/claim' },
+          settings: {
+            serviceId: '7123',
+            successUrl: 'https://app.example/ok',
+            claimUrl: 'https://app.example/claim',
+            authorizeUrls: { ROW: undefined, US: 'https://services.tiktokshops.us/open/authorize' },
+          },
           appSecretName: 'tiktok/app',
           eventBusName: undefined,
           throttles: {},

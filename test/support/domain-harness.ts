@@ -20,7 +20,15 @@ const DAY = 86_400_000;
 
 export const REMINDERS: ReminderSettings = {
   milestones: [30, 7, 1],
-  link: { authorizeUrl: 'https://services.tiktokshop.com/open/authorize', serviceId: 'svc-1', stateTtlMs: 3_600_000 },
+  link: {
+    authorizeUrls: {
+      ROW: 'https://services.tiktokshop.com/open/authorize',
+      US: 'https://services.us.tiktokshop.com/open/authorize',
+    },
+    defaultMarket: 'ROW',
+    serviceId: 'svc-1',
+    stateTtlMs: 3_600_000,
+  },
 };
 export const WEBHOOKS: WebhookSettings = { reminders: REMINDERS, inProgressMs: 60_000, keepReceiptsMs: 14 * DAY };
 

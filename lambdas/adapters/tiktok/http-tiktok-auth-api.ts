@@ -112,9 +112,9 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     );
   }
 
-  getAuthorizedShops(accessToken: string): Promise<AuthorizedShop[]> {
+  async getAuthorizedShops(accessToken: string): Promise<AuthorizedShop[]> {
     const path = '/authorization/202309/shops';
-    return this.withCredentials((credentials) => {
+    const { shops, unusable } = await this.withCredentials((credentials) => {
       const url = endpointUrl(this.apiBaseUrl, path);
       const build = () => {
         const query = {
@@ -130,6 +130,8 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         'content-type': 'application/json',
       });
     });
+    if (unusable > 0) this.log.warn('TikTok listed shops without an id or a cipher; they are left out', { unusable });
+    return shops;
   }
 
   private callTokenEndpoint(

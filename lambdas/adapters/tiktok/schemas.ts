@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type AuthorizedShop, USER_TYPE_SELLER } from '../../domain/model';
 
 /** Every TikTok answer: errors come as HTTP 200 with `code != 0`. */
 export const envelopeSchema = z.object({
@@ -17,6 +18,19 @@ const unixSeconds = z
   .pipe(z.number().int().min(EARLIEST_PLAUSIBLE_EXPIRY, 'an absolute Unix time in seconds'))
   .transform((seconds) => new Date(seconds * 1000));
 
+/**
+ * A field the service does not need in order to act: TikTok sends it null, leaves it out, or changes its type (real
+ * creators' answers carry `"seller_name": null` and no `seller_base_region`). Any of those reads as the default:
+ * the code is single use, and failing on a detail would cost the seller a new authorization.
+ */
+const optionalText = z.string().catch('');
+const optionalList = z
+  .array(z.unknown())
+  .nullish()
+  .catch(undefined)
+  .transform((items) => items?.filter((item): item is string => typeof item === 'string'));
+
+/** What a `/token/get` or `/token/refresh` answer must carry; everything else is optional and nullable. */
 export const tokenDataSchema = z
   .object({
     access_token: z.string().min(1),
@@ -24,12 +38,12 @@ export const tokenDataSchema = z
     refresh_token: z.string().min(1),
     refresh_token_expire_in: unixSeconds,
     open_id: z.string().min(1),
-    seller_name: z.string().default(''),
-    seller_base_region: z.string().default(''),
-    // Documented as always present; a missing one is read as a seller rather than losing a single-use code.
-    user_type: z.number().int().default(0),
-    granted_scopes: z.array(z.string()).optional(),
-    granted_permissions: z.array(z.string()).optional(),
+    seller_name: optionalText,
+    seller_base_region: optionalText,
+    // Documented as always present; a missing one is read as a seller: the shops call that follows tells.
+    user_type: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).catch(USER_TYPE_SELLER),
+    granted_scopes: optionalList,
+    granted_permissions: optionalList,
   })
   .transform((data) => ({
     accessToken: data.access_token,
@@ -43,29 +57,47 @@ export const tokenDataSchema = z
     grantedScopes: data.granted_scopes ?? data.granted_permissions ?? [],
   }));
 
-export const shopsDataSchema = z
+/**
+ * A shop the service can serve needs its id (webhooks name it) and its cipher (callers pass it to TikTok). An id sent
+ * as a number past 2^53 has lost digits in JSON: it is left out rather than stored wrong.
+ */
+const shopSchema = z
   .object({
-    shops: z.array(
-      z.object({
-        id: z.union([z.string().min(1), z.number().int().transform(String)]),
-        name: z.string(),
-        region: z.string(),
-        seller_type: z.string(),
-        cipher: z.string().min(1),
-        code: z.string(),
-      }),
-    ),
+    id: z.union([z.string().trim().min(1), z.number().int().nonnegative().transform(String)]),
+    cipher: z.string().min(1),
+    name: optionalText,
+    region: optionalText,
+    seller_type: optionalText,
+    code: optionalText,
   })
-  .transform((data) =>
-    data.shops.map((shop) => ({
+  .transform(
+    (shop): AuthorizedShop => ({
       id: shop.id,
       name: shop.name,
       region: shop.region,
       sellerType: shop.seller_type,
       cipher: shop.cipher,
       code: shop.code,
-    })),
+    }),
   );
+
+/**
+ * Get Authorized Shops' data, read after the code is spent: it never fails on a shop. A shop without an id or a
+ * cipher cannot be served and is left out, counted in `unusable`; no list at all is no shop.
+ */
+export const shopsDataSchema = z
+  .object({ shops: z.array(z.unknown()).nullish().catch(undefined) })
+  .nullish()
+  .transform((data) => {
+    const shops: AuthorizedShop[] = [];
+    let unusable = 0;
+    for (const entry of data?.shops ?? []) {
+      const shop = shopSchema.safeParse(entry);
+      if (shop.success) shops.push(shop.data);
+      else unusable++;
+    }
+    return { shops, unusable };
+  });
 
 /** The paths of the fields that failed, and never the values: they may be tokens. */
 export function describeIssues(error: z.ZodError): string {

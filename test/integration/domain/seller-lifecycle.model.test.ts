@@ -4,7 +4,7 @@ import { createAuthorizationLink } from '../../../lambdas/domain/authorization-l
 import { completeAuthorization } from '../../../lambdas/domain/authorize-seller';
 import { getShopCredentials } from '../../../lambdas/domain/credentials';
 import type { Dependencies } from '../../../lambdas/domain/dependencies';
-import { EventPublishError } from '../../../lambdas/domain/errors';
+import { EventPublishError, NoAuthorizedShopsError } from '../../../lambdas/domain/errors';
 import type { OutgoingEvent } from '../../../lambdas/domain/events';
 import type { GrantStatus } from '../../../lambdas/domain/model';
 import { deliverPendingEvents } from '../../../lambdas/domain/outbox';
@@ -209,6 +209,16 @@ class Authorize extends Step {
             (await createAuthorizationLink({ accountId: this.accountId }, r.deps, REMINDERS.link)).url,
           ).searchParams.get('state') ?? undefined)
         : undefined;
+    if (seller.holds.length === 0) {
+      await expect(completeAuthorization({ code, state }, r.deps, CALLBACK)).rejects.toBeInstanceOf(
+        NoAuthorizedShopsError,
+      );
+      // Nothing is stored, and TikTok retired the tokens the service holds with this authorization. The event is
+      // published directly (there is no grant to keep it in): lost, by design, while the bus is down.
+      seller.valid = false;
+      if (!m.busDown) m.expected.push(`Authorization Rejected:${this.openId}`);
+      return;
+    }
     const outcome = await completeAuthorization({ code, state }, r.deps, CALLBACK);
 
     seller.valid = true;

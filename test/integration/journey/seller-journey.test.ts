@@ -275,16 +275,39 @@ describe('the seller journey, over real HTTP against local mode', () => {
       expect(await page.text()).toContain('This authorization link has expired');
     });
 
-    it('shows TikTok refusing the code as a 502 page and stores nothing', async () => {
+    it('shows a code TikTok calls used or unknown as a 400 page (the seller’s to redo) and stores nothing', async () => {
       addSandboxSeller('sbx-refused');
       const { callbackUrl } = await authorize({ openId: 'sbx-refused', accountId: 'acc-r' });
       service.sandbox.injectFault('token/get', { code: 36004005, message: 'can not find related auth record' });
 
       const page = await browse(callbackUrl);
 
-      expect(page.status).toBe(502);
+      expect(page.status).toBe(400);
       expect(await page.text()).toContain('CODE_REFUSED');
       expect((await sellerView('sbx-refused')).status).toBe(404);
+    });
+
+    it('shows the same page for a reloaded callback without a state, whose code TikTok calls invalid (36004004)', async () => {
+      addSandboxSeller('sbx-reloaded', true);
+      const { callbackUrl } = await authorize({ openId: 'sbx-reloaded', withoutState: true });
+      expect((await browse(callbackUrl)).status).toBe(302);
+
+      const reloaded = await browse(callbackUrl);
+
+      expect(reloaded.status).toBe(400);
+      expect(await reloaded.text()).toContain('This authorization was already used or has expired');
+    });
+
+    it('shows a refusal TikTok does not document as the service’s failure: a 502 page', async () => {
+      addSandboxSeller('sbx-refused-oddly');
+      const { callbackUrl } = await authorize({ openId: 'sbx-refused-oddly', accountId: 'acc-ro' });
+      service.sandbox.injectFault('token/get', { code: 36004999, message: 'an undocumented refusal' }, 2);
+
+      const page = await browse(callbackUrl);
+
+      expect(page.status).toBe(502);
+      expect(await page.text()).toContain('CODE_REFUSED');
+      expect((await sellerView('sbx-refused-oddly')).status).toBe(404);
     });
 
     it('counts each code TikTok refused, and apart those without a state, which anyone can make up', async () => {
@@ -296,7 +319,7 @@ describe('the seller journey, over real HTTP against local mode', () => {
       const withState = await browse(callbackUrl);
       const madeUp = await browse(`${service.url}/oauth/callback?code=TTP_made_up_by_nobody`);
 
-      expect([withState.status, madeUp.status]).toEqual([502, 502]);
+      expect([withState.status, madeUp.status]).toEqual([400, 400]);
       const metricLines = output
         .text()
         .slice(before)

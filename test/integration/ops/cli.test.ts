@@ -72,6 +72,19 @@ describe('the operator CLI against local mode', () => {
     );
   });
 
+  it('makes a renewal link on the seller’s market’s authorize page, and a new one on the market asked for', async () => {
+    const { callbackUrl } = await authorizeInSandbox(service, { openId: 'sbx-open-us-0003', accountId: 'acc-us' });
+    await browse(callbackUrl);
+
+    const renewal = await ops('link', 'acc-us', '--seller', 'sbx-open-us-0003');
+    const europe = await ops('link', 'acc-multi', '--seller', MULTI);
+    const newUs = await ops('link', 'acc-new', '--market', 'US');
+
+    expect(renewal.out).toMatch(/\/sandbox\/us\/open\/authorize\?service_id=sandbox-service-id&state=/);
+    expect(europe.out).toMatch(/\/sandbox\/open\/authorize\?service_id=sandbox-service-id&state=/);
+    expect(newUs.out).toMatch(/\/sandbox\/us\/open\/authorize\?service_id=sandbox-service-id&state=/);
+  });
+
   it('exchanges a development shop’s auth code by hand and binds it to the account', async () => {
     const code = new URL(service.sandbox.approve('sbx-open-gb-0001')).searchParams.get('code') ?? '';
 
@@ -136,6 +149,7 @@ describe('the operator CLI against local mode', () => {
     [['sellers', '--status', 'SLEEPING'], '--status must be one of ACTIVE, REAUTH_REQUIRED, REVOKED'],
     [['sellers', '--verbose'], 'unknown option --verbose'],
     [['link', 'acc', '--return-to'], '--return-to needs a value'],
+    [['link', 'acc', '--market', 'EU'], '--market is ROW or US'],
   ])('explains wrong usage %j with exit code 2', async (argv, message) => {
     const result = await ops(...argv);
 

@@ -155,8 +155,10 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
 
     it.each([
       ['malformed JSON', '{"type":1,'],
-      ['JSON that is not an envelope', '{"type":"one","timestamp":"now"}'],
+      ['JSON whose type is not a number', '{"type":"one","timestamp":"now"}'],
+      ['JSON without a type', '{"shop_id":"1","timestamp":1718305585,"data":{}}'],
       ['a JSON array', '[]'],
+      ['a JSON string', '"webhook"'],
     ])('answers 400 to %s with a valid signature', async (_, body) => {
       const response = await signed(body);
 
@@ -164,6 +166,60 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       expect(await response.json()).toEqual({
         error: { code: 'NOT_A_WEBHOOK', message: 'the body is not a TikTok Shop webhook' },
       });
+    });
+  });
+
+  describe('envelopes as TikTok varies them', () => {
+    const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
+    const envelope = (fields: Record<string, unknown>) =>
+      JSON.stringify({
+        type: 1,
+        tts_notification_id: `v-${++counter}`,
+        shop_id: DE,
+        timestamp: nowSeconds(),
+        data: {},
+        ...fields,
+      });
+
+    it.each([
+      ['a timestamp as a string', () => ({ timestamp: String(nowSeconds()) }), () => ({ timestamp: nowSeconds() })],
+      [
+        'a timestamp in milliseconds',
+        () => ({ timestamp: clock.now().getTime() }),
+        () => ({ timestamp: nowSeconds() }),
+      ],
+      [
+        'no timestamp (taken as sent on arrival)',
+        () => ({ timestamp: undefined }),
+        () => ({ timestamp: nowSeconds() }),
+      ],
+      ['a timestamp that is not a time', () => ({ timestamp: 'soon' }), () => ({ timestamp: nowSeconds() })],
+      [
+        'a timestamp past any date',
+        () => ({ type: 6, shop_id: '1', timestamp: 1e20 }),
+        () => ({ timestamp: nowSeconds() }),
+      ],
+      ['data: null', () => ({ data: null }), () => ({ data: {} })],
+      ['no data', () => ({ data: undefined }), () => ({ data: {} })],
+      ['data that is not an object', () => ({ data: ['a', 1] }), () => ({ data: ['a', 1] })],
+      ['a type as a string', () => ({ type: '14' }), () => ({ type: 14, typeName: 'NEW_MESSAGE' })],
+      ['an empty shop_id', () => ({ shop_id: '' }), () => ({ shopId: undefined })],
+      ['a numeric shop_id', () => ({ shop_id: 749400000000 }), () => ({ shopId: '749400000000' })],
+      ['a null notification id', () => ({ tts_notification_id: null }), () => ({ notificationId: undefined })],
+    ])('answers 200 to a signed webhook with %s and forwards it', async (_, fields, expected) => {
+      const response = await signed(envelope(fields()));
+
+      expect(response.status).toBe(200);
+      expect(forwarded().at(-1)?.detail).toMatchObject(expected());
+    });
+
+    it('acts on a deauthorization whose timestamp is a string', async () => {
+      await connect(MULTI);
+      clock.advance(1000);
+
+      await signed(envelope({ type: 6, shop_id: FR, timestamp: String(nowSeconds()), data: null }));
+
+      expect((await shopStatuses(MULTI))[FR]).toBe('REVOKED');
     });
   });
 

@@ -7,20 +7,27 @@ import {
 } from '../../../lambdas/shared/config';
 
 describe('configuration from the environment', () => {
-  it('uses the market preset unless an authorize URL is set', () => {
-    expect(linkSettings({ TIKTOK_SERVICE_ID: '7123' }).authorizeUrl).toBe(
-      'https://services.tiktokshop.com/open/authorize',
-    );
-    expect(linkSettings({ TIKTOK_SERVICE_ID: '7123', TIKTOK_MARKET: 'US' }).authorizeUrl).toBe(
-      'https://services.us.tiktokshop.com/open/authorize',
-    );
+  it('has one authorize page per market, each a preset unless set, and a default market', () => {
+    expect(linkSettings({ TIKTOK_SERVICE_ID: '7123' })).toMatchObject({
+      authorizeUrls: {
+        ROW: 'https://services.tiktokshop.com/open/authorize',
+        US: 'https://services.us.tiktokshop.com/open/authorize',
+      },
+      defaultMarket: 'ROW',
+    });
     expect(
       linkSettings({
         TIKTOK_SERVICE_ID: '7123',
         TIKTOK_MARKET: 'US',
-        TIKTOK_AUTHORIZE_URL: 'https://services.tiktokshops.us/open/authorize',
-      }).authorizeUrl,
-    ).toBe('https://services.tiktokshops.us/open/authorize');
+        TIKTOK_AUTHORIZE_URL_US: 'https://services.tiktokshops.us/open/authorize',
+      }),
+    ).toMatchObject({
+      authorizeUrls: {
+        ROW: 'https://services.tiktokshop.com/open/authorize',
+        US: 'https://services.tiktokshops.us/open/authorize',
+      },
+      defaultMarket: 'US',
+    });
   });
 
   it('defaults TikTok’s hosts and takes others', () => {
@@ -40,8 +47,8 @@ describe('configuration from the environment', () => {
       'configuration: TIKTOK_MARKET: Invalid option: expected one of "ROW"|"US"',
     ],
     [
-      { TIKTOK_SERVICE_ID: '1', TIKTOK_AUTHORIZE_URL: 'javascript:alert(1)' },
-      'configuration: TIKTOK_AUTHORIZE_URL: must be an http(s) URL',
+      { TIKTOK_SERVICE_ID: '1', TIKTOK_AUTHORIZE_URL_ROW: 'javascript:alert(1)' },
+      'configuration: TIKTOK_AUTHORIZE_URL_ROW: must be an http(s) URL',
     ],
   ])('names what is wrong with %j', (env, message) => {
     expect(() => linkSettings(env)).toThrow(new ConfigurationError(message.replace('configuration: ', '')));

@@ -139,6 +139,43 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
       expect(tokens.accessTokenExpiresAt).toEqual(new Date('2022-08-15T09:46:23Z'));
     });
 
+    it('reads a creator’s answer with a null name, no base region and null scopes, so the seller can be told', async () => {
+      const { seller_base_region: _, ...creator } = OFFICIAL_TOKEN_DATA;
+      tiktok.reply(ok({ ...creator, seller_name: null, user_type: 1, granted_scopes: null }));
+
+      const tokens = await api().exchangeAuthCode(AUTH_CODE);
+
+      expect(tokens).toMatchObject({ sellerName: '', sellerBaseRegion: '', userType: 1, grantedScopes: [] });
+      expect(tiktok.requests).toHaveLength(1);
+    });
+
+    it.each([
+      ['a number for a name', { seller_name: 42 }, { sellerName: '' }],
+      ['no user type', { user_type: undefined }, { userType: 0 }],
+      ['a user type as a string', { user_type: '1' }, { userType: 1 }],
+      [
+        'scopes that are not all strings',
+        { granted_scopes: ['seller.order.info', null, 7] },
+        { grantedScopes: ['seller.order.info'] },
+      ],
+      ['extra fields TikTok added', { seller_country: 'ID', open_id_v2: 'x' }, { openId: '7010736057180325637' }],
+    ])('never fails on a detail it does not need: %s', async (_, variant, expected) => {
+      tiktok.reply(ok({ ...OFFICIAL_TOKEN_DATA, ...variant }));
+
+      await expect(api().exchangeAuthCode(AUTH_CODE)).resolves.toMatchObject(expected);
+    });
+
+    it.each([
+      ['access_token', { access_token: null }],
+      ['refresh_token', { refresh_token: '' }],
+      ['open_id', { open_id: undefined }],
+      ['refresh_token_expire_in', { refresh_token_expire_in: null }],
+    ])('still refuses an answer without %s, which the service cannot do without', async (name, variant) => {
+      tiktok.reply(ok({ ...OFFICIAL_TOKEN_DATA, ...variant }));
+
+      await expect(api().exchangeAuthCode(AUTH_CODE)).rejects.toThrow(`malformed at ${name}`);
+    });
+
     it('refuses an expiry that is a duration rather than a timestamp, without retrying', async () => {
       tiktok.reply(ok({ ...OFFICIAL_TOKEN_DATA, access_token_expire_in: 604800 }));
 
@@ -414,6 +451,45 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
           code: 'USLC2',
         },
       ]);
+    });
+
+    it('reads shops missing their optional fields (name, region, seller type, code), or with a numeric id', async () => {
+      tiktok.reply(
+        ok({
+          shops: [
+            { id: 749404964264, cipher: 'GCP_c', name: null },
+            { id: '7494', cipher: 'GCP_d' },
+          ],
+        }),
+      );
+
+      expect(await api().getAuthorizedShops(ACCESS_TOKEN)).toEqual([
+        { id: '749404964264', name: '', region: '', sellerType: '', cipher: 'GCP_c', code: '' },
+        { id: '7494', name: '', region: '', sellerType: '', cipher: 'GCP_d', code: '' },
+      ]);
+    });
+
+    it('leaves out a shop without an id or a cipher, keeps the others, and says how many it left', async () => {
+      tiktok.reply(
+        ok({ shops: [SHOPS.shops[0], { id: '7494049642642441623', name: 'No cipher' }, { cipher: 'GCP_x' }, null] }),
+      );
+
+      const shops = await api().getAuthorizedShops(ACCESS_TOKEN);
+
+      expect(shops.map((shop) => shop.id)).toEqual(['7494049642642441621']);
+      expect(log.lines.join('\n')).toContain('"unusable":3');
+      expect(log.lines.join('\n')).not.toContain('GCP_x');
+    });
+
+    it.each([
+      ['an empty list', { shops: [] }],
+      ['a null list', { shops: null }],
+      ['no list at all', {}],
+      ['null data', null],
+    ])('reads %s as no shop', async (_, data) => {
+      tiktok.reply(ok(data));
+
+      await expect(api().getAuthorizedShops(ACCESS_TOKEN)).resolves.toEqual([]);
     });
 
     it.each([
