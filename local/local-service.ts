@@ -51,6 +51,8 @@ export interface LocalServiceOptions {
   readonly clock?: Clock;
   /** Per attempt of each TikTok call. @default 5000 */
   readonly tiktokTimeoutMs?: number;
+  /** Per attempt on the token endpoints. @default `tiktokTimeoutMs` when set, else 15000 */
+  readonly tiktokTokenTimeoutMs?: number;
   /**
    * Whether the sandbox rotates refresh tokens on refresh, retiring the old refresh token and the access tokens
    * issued before it; `false` keeps every token working, the lenient reading of TikTok's undocumented behaviour.
@@ -141,6 +143,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       credentials,
       ...tiktokEndpoints(env),
       timeoutMs: options.tiktokTimeoutMs,
+      tokenTimeoutMs: options.tiktokTokenTimeoutMs,
       budget: invocationBudget,
       clock,
       log: logger,

@@ -39,8 +39,14 @@ export interface HttpTikTokAuthApiOptions {
   readonly credentials: AppCredentials;
   readonly authBaseUrl?: string;
   readonly apiBaseUrl?: string;
-  /** Per attempt, from sending the request to the last byte of the answer. */
+  /** Per attempt on the Open API, from sending the request to the last byte of the answer. @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * Per attempt on the token endpoints. Each call there spends something single-use (the code; the refresh token,
+   * should TikTok rotate it): an answer given up on may carry the only copy of the seller's new tokens, so these
+   * attempts wait longer. @default `timeoutMs` when set, else 15000
+   */
+  readonly tokenTimeoutMs?: number;
   readonly retry?: RetryPolicy;
   readonly retryTools?: Omit<RetryTools, 'onRetry' | 'hasTimeFor'>;
   /** The invocation's time left: attempts are cut to it, and none starts that cannot finish. @default unlimited */
@@ -79,6 +85,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
   private readonly authBaseUrl: string;
   private readonly apiBaseUrl: string;
   private readonly timeoutMs: number;
+  private readonly tokenTimeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly log: Log;
   private readonly fetch: typeof fetch;
@@ -87,6 +94,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     this.authBaseUrl = options.authBaseUrl ?? DEFAULT_AUTH_BASE_URL;
     this.apiBaseUrl = options.apiBaseUrl ?? DEFAULT_API_BASE_URL;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.tokenTimeoutMs = options.tokenTimeoutMs ?? options.timeoutMs ?? 15_000;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.log = options.log ?? silentLog;
     this.fetch = options.fetch ?? globalThis.fetch;
@@ -223,7 +231,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         false,
       );
     }
-    const timeoutMs = Math.floor(Math.min(this.timeoutMs, left));
+    const timeoutMs = Math.floor(Math.min(endpoint.kind === 'token' ? this.tokenTimeoutMs : this.timeoutMs, left));
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await this.fetch(url, { method: 'GET', headers, signal });

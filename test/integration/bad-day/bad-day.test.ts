@@ -85,8 +85,8 @@ describe('a bad day', () => {
       clock.advance(6 * DAY);
       service.sandbox.startOutage('token/refresh', { delayMs: 60_000 });
 
-      // One batch of 10, 5 at once: each refresh tries TikTok 3 times for 5 s; then 9 s of the 25 s budget is left,
-      // less than a refresh needs (12 s), so the second five are handed back unstarted.
+      // One batch of 10, 5 at once: each refresh waits 15 s for TikTok's answer, then tries again for what the budget
+      // still allows; less than a refresh needs (12 s) is left, so the second five are handed back unstarted.
       const job = await service.runRefreshJob();
 
       expect(job.outcomes).toEqual({ retry: 5, deferred: 5 });

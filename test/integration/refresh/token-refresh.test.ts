@@ -155,6 +155,36 @@ describe('keeping tokens fresh, on the real local stack', () => {
       expect((await grant(GB)).lastError).toBeUndefined();
     });
 
+    describe('against a TikTok that rotates refresh tokens and answers slowly', () => {
+      it('waits for a slow refresh longer than for the Open API, and keeps the seller', async () => {
+        await start({ tiktokTimeoutMs: 200, tiktokTokenTimeoutMs: 2000 });
+        await connect(GB);
+        clock.advance(6 * DAY);
+        service.sandbox.injectFault('token/refresh', { delayMs: 500 });
+
+        expect(await service.runRefreshJob()).toMatchObject({ refreshed: 1, failed: 0 });
+        expect(refreshCalls()).toBe(1);
+        // The rotated refresh token is the one held: the next refresh works.
+        clock.advance(6 * DAY);
+        expect(await service.runRefreshJob()).toMatchObject({ refreshed: 1, reauthorizationRequired: 0 });
+        expect((await grant(GB)).status).toBe('ACTIVE');
+      });
+
+      it('loses the seller when it gives up on that answer: what the longer wait is for', async () => {
+        await start({ tiktokTimeoutMs: 200, tiktokTokenTimeoutMs: 200 });
+        await connect(GB);
+        clock.advance(6 * DAY);
+        service.sandbox.injectFault('token/refresh', { delayMs: 500 }, 3);
+
+        expect(await service.runRefreshJob()).toMatchObject({ refreshed: 0, failed: 1 });
+        clock.advance(MINUTE + 1000);
+        await service.runRefreshJob();
+
+        // TikTok rotated with the first answer given up on; every later call presents the retired token.
+        expect((await grant(GB)).status).toBe('REAUTH_REQUIRED');
+      });
+    });
+
     it('marks the grant REAUTH_REQUIRED when TikTok says the refresh token has expired (36004001)', async () => {
       await start();
       await connect(GB);

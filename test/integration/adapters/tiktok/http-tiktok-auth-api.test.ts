@@ -253,6 +253,19 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
       expect(credentials.reloads).toBe(1);
     });
 
+    it('waits longer for a refresh, whose answer may be the only copy of new tokens, than for the Open API', async () => {
+      tiktok.reply({ ...ok(OFFICIAL_TOKEN_DATA), delayMs: 400 }, { ...ok({ shops: [] }), delayMs: 400 });
+      const slowAnswers = api({
+        timeoutMs: 200,
+        tokenTimeoutMs: 800,
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      });
+
+      await expect(slowAnswers.refreshTokens(REFRESH_TOKEN)).resolves.toMatchObject({ accessToken: ACCESS_TOKEN });
+      await expect(slowAnswers.getAuthorizedShops(ACCESS_TOKEN)).rejects.toThrow('did not answer');
+      expect(tiktok.requests).toHaveLength(2);
+    });
+
     it('reads the secret again after a suspect refusal, and succeeds when it had just been fixed', async () => {
       credentials = new RotatingCredentials(
         { appKey: 'app-key-1', appSecret: 'stale-secret' },
