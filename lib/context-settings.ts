@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MARKETS } from '../lambdas/domain/authorization-links';
 import { throttleProblems } from './constructs/service-api';
 import type { TikTokShopAuthStackProps } from './tiktok-shop-auth-stack';
 
@@ -21,7 +22,11 @@ const contextSchema = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
     .default('TikTokShopAuth'),
   serviceId: z.string().trim().min(1, 'required: the service id from Partner Center'),
-  market: z.enum(['ROW', 'US']).optional(),
+  market: z.enum(MARKETS).optional(),
+  // Named so that a deploy that still sets it is refused rather than quietly going back to the preset.
+  authorizeUrl: z
+    .undefined({ error: 'replaced by authorizeUrlRow and authorizeUrlUs (one authorize page per market)' })
+    .optional(),
   authorizeUrlRow: url.optional(),
   authorizeUrlUs: url.optional(),
   successUrl: url,
@@ -85,6 +90,7 @@ export function stackSettingsFromContext(tryGetContext: (key: string) => unknown
     callbackBurstLimit,
     internalRateLimit,
     internalBurstLimit,
+    authorizeUrl: _replaced,
     authorizeUrlRow,
     authorizeUrlUs,
     ...rest

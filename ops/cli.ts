@@ -26,9 +26,9 @@ Commands:
   refresh <openId>                                     refresh a seller's tokens now
   disconnect <openId>                                  delete a seller's tokens and revoke it
   link <accountId> [--return-to <path>] [--seller <openId>] [--market ROW|US]
-                                                       create an authorization link for an account: for a
-                                                       known seller (a renewal) on their market's page, else
-                                                       on --market's (default: the deployment's market)
+                                                       create an authorization link for an account, on
+                                                       --market's authorize page, else the seller's market's
+                                                       (a renewal), else the deployment's market's
   exchange <authCode> --account <accountId>            exchange a development shop's auth code by hand
   help                                                 this text
 

@@ -1,5 +1,5 @@
 import type { Dependencies } from './dependencies';
-import type { Grant } from './model';
+import type { Grant, Shop } from './model';
 
 /** TikTok Shop's two markets, each with its own authorize page: the US, and the rest of the world. */
 export const MARKETS = ['ROW', 'US'] as const;
@@ -22,7 +22,7 @@ export interface LinkRequest {
   readonly returnTo?: string;
   /** The seller the link is for, when the app knows (a renewal): another seller using it is refused. */
   readonly openId?: string;
-  /** Whose authorize page: @default the seller's market when the seller is known, else the default market */
+  /** The market whose authorize page the link opens. @default the named seller's market, else the default market */
   readonly market?: Market;
 }
 
@@ -43,10 +43,9 @@ export async function createAuthorizationLink(
   request: LinkRequest,
   deps: Pick<Dependencies, 'store' | 'clock' | 'secrets'>,
   settings: LinkSettings,
-  options: { expiresAt?: Date; seller?: Pick<Grant, 'baseRegion'> } = {},
+  options: { expiresAt?: Date; seller?: Pick<Grant, 'openId' | 'baseRegion'> } = {},
 ): Promise<AuthorizationLink> {
-  const seller = options.seller ?? (request.openId ? await deps.store.getGrant(request.openId) : undefined);
-  const market = request.market ?? (seller ? marketOf(seller, settings) : settings.defaultMarket);
+  const market = request.market ?? (await sellerMarket(options.seller ?? request.openId, deps, settings));
   const state = deps.secrets.oneTimeValue();
   const expiresAt = options.expiresAt ?? new Date(deps.clock.now().getTime() + settings.stateTtlMs);
   await deps.store.saveState(state, {
@@ -59,13 +58,36 @@ export async function createAuthorizationLink(
 }
 
 /**
- * A seller's market, from the base region TikTok gave at authorization: `US` authorizes on the US page, any other
- * region on the rest of the world's. A seller without one (TikTok may leave it out) gets the default market.
+ * The market whose authorize page a seller renews on, as `marketOf` tells it from their grant and active shops; the
+ * default market for a seller the service does not hold.
  */
-export function marketOf(seller: Pick<Grant, 'baseRegion'>, settings: Pick<LinkSettings, 'defaultMarket'>): Market {
-  const region = seller.baseRegion.trim().toUpperCase();
-  if (!region) return settings.defaultMarket;
-  return region === 'US' ? 'US' : 'ROW';
+export async function sellerMarket(
+  seller: Pick<Grant, 'openId' | 'baseRegion'> | string | undefined,
+  deps: Pick<Dependencies, 'store'>,
+  settings: Pick<LinkSettings, 'defaultMarket'>,
+): Promise<Market> {
+  const grant = typeof seller === 'string' ? await deps.store.getGrant(seller) : seller;
+  if (!grant) return settings.defaultMarket;
+  const shops = (await deps.store.listShops(grant.openId)).filter((shop) => shop.status === 'ACTIVE');
+  return marketOf(grant, shops, settings);
+}
+
+/**
+ * A seller's market: their shops' when all are in one (a cross-border seller based elsewhere with US shops renews
+ * on the US page), else their base region's (`US`, or any other for the rest of the world); the default market when
+ * TikTok told neither.
+ */
+export function marketOf(
+  seller: Pick<Grant, 'baseRegion'>,
+  shops: readonly Pick<Shop, 'region'>[],
+  settings: Pick<LinkSettings, 'defaultMarket'>,
+): Market {
+  const isUs = (region: string) => region.trim().toUpperCase() === 'US';
+  const regions = shops.map((shop) => shop.region).filter((region) => region.trim() !== '');
+  if (regions.length > 0 && regions.every(isUs)) return 'US';
+  if (regions.length > 0 && !regions.some(isUs)) return 'ROW';
+  if (seller.baseRegion.trim()) return isUs(seller.baseRegion) ? 'US' : 'ROW';
+  return settings.defaultMarket;
 }
 
 /**

@@ -113,8 +113,9 @@ export async function completeAuthorization(
     const authorized = (existing?: Grant): Grant => {
       const grant: Grant = {
         openId: tokens.openId,
-        sellerName: tokens.sellerName,
-        baseRegion: tokens.sellerBaseRegion,
+        // TikTok may leave these out of an answer: what it said before still stands.
+        sellerName: tokens.sellerName || existing?.sellerName || '',
+        baseRegion: tokens.sellerBaseRegion || existing?.baseRegion || '',
         userType: tokens.userType,
         scopes: tokens.grantedScopes,
         accountId: binding?.accountId ?? existing?.accountId,
@@ -129,7 +130,7 @@ export async function completeAuthorization(
         remindersSent: [],
         outbox: existing?.outbox ?? [],
       };
-      const base = { eventId, openId: tokens.openId, occurredAt, sellerName: tokens.sellerName, shops: summary };
+      const base = { eventId, openId: tokens.openId, occurredAt, sellerName: grant.sellerName, shops: summary };
       const previousAccountId = existing?.accountId;
       if (!binding && !ticket) return grant;
       return withOutbox(

@@ -1,4 +1,4 @@
-import { authorizeUrl, createAuthorizationLink, type LinkSettings, marketOf } from './authorization-links';
+import { authorizeUrl, createAuthorizationLink, type LinkSettings, sellerMarket } from './authorization-links';
 import type { Dependencies } from './dependencies';
 import type { EventDetails, LifecycleEventType } from './events';
 import { updateGrantFrom } from './grant-updates';
@@ -166,7 +166,8 @@ async function deliver(
 /**
  * The entries with the renewal link made, on the seller's market's authorize page: a fresh state bound to the
  * seller and their account, valid until the authorization ends (people read reminders days later), or the App Store
- * path's link for a seller no account has claimed. Without link settings, entries that need one stay for a delivery that has them.
+ * path's link for a seller no account has claimed. Without link settings, entries that need one stay for a delivery
+ * that has them.
  */
 async function withRenewalLink(
   deps: OutboxDependencies,
@@ -185,7 +186,7 @@ async function withRenewalLink(
           seller: grant,
         })
       ).url
-    : authorizeUrl(link, marketOf(grant, link));
+    : authorizeUrl(link, await sellerMarket(grant, deps, link));
   return entries.map((entry) => {
     if (!needsLink(entry)) return entry;
     return entry.kind === 'event'

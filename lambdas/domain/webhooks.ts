@@ -57,7 +57,8 @@ const unixSeconds = z
  * TikTok's envelope, read leniently once the signature has proved it is TikTok's: every signed JSON object with a
  * type is acted on and forwarded. `type` and `timestamp` may be numbers or numeric strings; `data` may be null or
  * missing (read as `{}`) or not an object (forwarded as sent); `tts_notification_id` is missing in older samples and
- * `shop_id` may be empty. A webhook without a readable timestamp is taken as sent when it arrived.
+ * `shop_id` may be empty. A webhook without a readable timestamp is forwarded with its arrival time, and never
+ * changes a grant.
  */
 export const webhookSchema = z.object({
   type: z.union([
@@ -81,9 +82,7 @@ export type Webhook = z.output<typeof webhookSchema>;
 type DatedWebhook = Webhook & { readonly timestamp: number };
 
 /** Type 7's `expiration_time`: Unix seconds, a string in TikTok's sample, a number elsewhere. */
-const expirationTime = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)])
-  .transform((seconds) => new Date(seconds * 1000));
+const expirationTime = unixSeconds.pipe(z.number().positive()).transform((seconds) => new Date(seconds * 1000));
 
 export interface WebhookSettings {
   readonly reminders: ReminderSettings;
@@ -128,10 +127,24 @@ export async function receiveWebhook(
   if (claim === 'in-progress') return 'in-progress';
   try {
     const shop = webhook.shop_id ? await deps.store.findShop(webhook.shop_id) : undefined;
+    // Types 6 and 7 change a grant only if sent after its authorization: one whose sending time is unknown can never
+    // be shown to be, and taking its arrival instead would let a late retry revoke a newer authorization.
+    const actOn = shop && received.timestamp !== undefined ? shop : undefined;
+    if (
+      shop &&
+      !actOn &&
+      (webhook.type === SELLER_DEAUTHORIZATION || webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION)
+    ) {
+      deps.log.warn('webhook without a readable timestamp: forwarded, not acted on', {
+        deliveryId,
+        type: webhook.type,
+        shopId: shop.shopId,
+      });
+    }
     let applied: Written | 'stale' | undefined;
-    if (webhook.type === SELLER_DEAUTHORIZATION && shop) applied = await deauthorize(shop, webhook, deliveryId, deps);
-    if (webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION && shop)
-      applied = await recordUpcomingExpiration(shop, webhook, deps, settings);
+    if (webhook.type === SELLER_DEAUTHORIZATION && actOn) applied = await deauthorize(actOn, webhook, deliveryId, deps);
+    if (webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION && actOn)
+      applied = await recordUpcomingExpiration(actOn, webhook, deps, settings);
     if (applied === 'stale') {
       deps.log.info('ignoring a webhook sent before the seller authorized again', {
         deliveryId,

@@ -67,7 +67,8 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
           deps.log.warn('webhook refused: bad or missing signature', { bytes: body.length });
           return empty(401);
         }
-        const webhook = webhookSchema.safeParse(parseJson(body));
+        const parsed = parseJson(body);
+        const webhook = webhookSchema.safeParse(parsed);
         if (!webhook.success) {
           metrics.addMetric('WebhookRejectedMalformed', MetricUnit.Count, 1);
           deps.log.warn('signed body is not a webhook');
@@ -75,6 +76,12 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
         }
         const deliveryId =
           webhook.data.tts_notification_id ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+        if (!webhook.data.shop_id && namesAShop(parsed)) {
+          deps.log.warn('webhook with a shop_id that is not an id: forwarded without a shop', {
+            type: webhook.data.type,
+            deliveryId,
+          });
+        }
         const outcome = await receiveWebhook(webhook.data, deliveryId, deps, deps.settings);
         metrics.addDimension('type', WEBHOOK_TYPE_NAMES[webhook.data.type] ?? `UNKNOWN_${webhook.data.type}`);
         metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
@@ -89,6 +96,13 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
         return empty(outcome === 'in-progress' ? 503 : 200);
       }),
     );
+}
+
+/** Whether a body sent something as `shop_id` (the schema reads an empty one, or one that is no id, as none). */
+function namesAShop(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const shopId: unknown = Reflect.get(json, 'shop_id');
+  return shopId !== undefined && shopId !== null && shopId !== '';
 }
 
 function parseJson(body: Buffer): unknown {

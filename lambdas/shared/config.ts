@@ -38,6 +38,9 @@ const linkEnv = z.object({
   TIKTOK_AUTHORIZE_URL_ROW: httpUrl.default(AUTHORIZE_URL_PRESETS.ROW),
   TIKTOK_AUTHORIZE_URL_US: httpUrl.default(AUTHORIZE_URL_PRESETS.US),
   TIKTOK_MARKET: z.enum(MARKETS).default('ROW'),
+  TIKTOK_AUTHORIZE_URL: z
+    .undefined({ error: 'replaced by TIKTOK_AUTHORIZE_URL_ROW and TIKTOK_AUTHORIZE_URL_US (one page per market)' })
+    .optional(),
 });
 
 /**

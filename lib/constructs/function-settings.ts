@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type { Market } from '../../lambdas/domain/authorization-links';
 import { FUNCTION_TIMINGS, type HandlerName } from '../../lambdas/shared/timings';
 
 export type { HandlerName };
@@ -28,12 +29,12 @@ export interface LinkEnvironmentSettings {
   /** Partner Center's service id of the app (not the app key). */
   readonly serviceId: string;
   /** The market of links for sellers not known yet (`ROW` or `US`); known sellers get their own. @default 'ROW' */
-  readonly market?: 'ROW' | 'US';
+  readonly market?: Market;
   /**
    * Each market's authorize page, as Partner Center's "Copy authorization link" shows it, when not the preset.
    * @default the presets: services.tiktokshop.com (ROW), services.us.tiktokshop.com (US)
    */
-  readonly authorizeUrls?: { readonly ROW?: string; readonly US?: string };
+  readonly authorizeUrls?: Partial<Readonly<Record<Market, string>>>;
 }
 
 export const linkEnvironment = (settings: LinkEnvironmentSettings) =>

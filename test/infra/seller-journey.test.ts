@@ -195,6 +195,19 @@ describe('the seller journey on AWS', () => {
       );
     });
 
+    it('refuses the single authorizeUrl of earlier versions rather than going back to the preset', () => {
+      const context: Record<string, string> = {
+        serviceId: '7123',
+        successUrl: 'https://app.example/ok',
+        claimUrl: 'https://app.example/claim',
+        authorizeUrl: 'https://services.tiktokshops.us/open/authorize',
+      };
+
+      expect(() => stackSettingsFromContext((key) => context[key])).toThrow(
+        '-c authorizeUrl: replaced by authorizeUrlRow and authorizeUrlUs (one authorize page per market)',
+      );
+    });
+
     it('reads a complete context into the stack’s settings', () => {
       const context: Record<string, string> = {
         serviceId: '7123',

@@ -138,6 +138,12 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
         'content-type': 'application/json',
       });
     });
+    // Not one usable shop among several listed: TikTok changed the answer's shape, which is not "no shop yet".
+    if (shops.length === 0 && unusable > 0) {
+      throw new TikTokRetryLaterError(
+        `TikTok's data for ${path} lists ${unusable} shops, none with an id and a cipher`,
+      );
+    }
     if (unusable > 0) this.log.warn('TikTok listed shops without an id or a cipher; they are left out', { unusable });
     return shops;
   }

@@ -54,7 +54,13 @@ describe('TikTok as it really answers, over real HTTP against local mode', () =>
   const addSeller = (template: string, openId: string, shops?: []) => {
     const seller = service.sandbox.listSellers().find((each) => each.openId === template);
     if (!seller) throw new Error(`the sandbox should have ${template}`);
-    service.sandbox.addSeller({ ...seller, openId, ...(shops ? { shops } : {}) });
+    // Shops of their own, so that connecting this seller moves no shop away from the template's.
+    const own = seller.shops.map((shop, index) => ({
+      ...shop,
+      id: `${shop.id.slice(0, -3)}9${openId.length}${index}`,
+    }));
+    service.sandbox.addSeller({ ...seller, openId, shops: shops ?? own });
+    return seller;
   };
 
   describe('an authorization that connects nothing', () => {
@@ -119,6 +125,24 @@ describe('TikTok as it really answers, over real HTTP against local mode', () =>
 
       expect(await link({ accountId: 'acc-us', openId: US })).toMatch(`${sandboxPage('US')}&state=`);
       expect(await link({ accountId: 'acc-gb', openId: GB })).toMatch(`${sandboxPage('ROW')}&state=`);
+    });
+
+    it('keeps what it knew of a seller when TikTok leaves their name and base region out of a new authorization', async () => {
+      const { baseRegion: _, ...template } = addSeller(US, 'sbx-us-quiet');
+      await connect('sbx-us-quiet', 'acc-quiet');
+      const shops = service.sandbox.listSellers().find((each) => each.openId === 'sbx-us-quiet')?.shops ?? [];
+      service.sandbox.addSeller({ ...template, openId: 'sbx-us-quiet', sellerName: null, shops });
+
+      await connect('sbx-us-quiet', 'acc-quiet');
+
+      expect(await service.dependencies.store.getGrant('sbx-us-quiet')).toMatchObject({
+        sellerName: 'Sandbox Seller US',
+        baseRegion: 'US',
+      });
+      expect(eventsOf('Seller Authorized').at(-1)).toMatchObject({
+        openId: 'sbx-us-quiet',
+        sellerName: 'Sandbox Seller US',
+      });
     });
 
     it('refuses a market it does not know', async () => {

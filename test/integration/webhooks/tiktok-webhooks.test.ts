@@ -180,25 +180,16 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
         data: {},
         ...fields,
       });
+    /** Sent at `sent` (whole seconds), forwarded with `expected`, the arrival time standing in for `arrival`. */
+    type Row = [string, (sent: number) => Record<string, unknown>, (sent: number) => Record<string, unknown>];
+    const ARRIVAL = 'arrival';
 
-    it.each([
-      ['a timestamp as a string', () => ({ timestamp: String(nowSeconds()) }), () => ({ timestamp: nowSeconds() })],
-      [
-        'a timestamp in milliseconds',
-        () => ({ timestamp: clock.now().getTime() }),
-        () => ({ timestamp: nowSeconds() }),
-      ],
-      [
-        'no timestamp (taken as sent on arrival)',
-        () => ({ timestamp: undefined }),
-        () => ({ timestamp: nowSeconds() }),
-      ],
-      ['a timestamp that is not a time', () => ({ timestamp: 'soon' }), () => ({ timestamp: nowSeconds() })],
-      [
-        'a timestamp past any date',
-        () => ({ type: 6, shop_id: '1', timestamp: 1e20 }),
-        () => ({ timestamp: nowSeconds() }),
-      ],
+    it.each<Row>([
+      ['a timestamp as a string', (sent) => ({ timestamp: String(sent) }), (sent) => ({ timestamp: sent })],
+      ['a timestamp in milliseconds', (sent) => ({ timestamp: sent * 1000 + 999 }), (sent) => ({ timestamp: sent })],
+      ['no timestamp', () => ({ timestamp: undefined }), () => ({ timestamp: ARRIVAL })],
+      ['a timestamp that is not a time', () => ({ timestamp: 'soon' }), () => ({ timestamp: ARRIVAL })],
+      ['a timestamp past any date', () => ({ shop_id: '1', timestamp: 1e20 }), () => ({ timestamp: ARRIVAL })],
       ['data: null', () => ({ data: null }), () => ({ data: {} })],
       ['no data', () => ({ data: undefined }), () => ({ data: {} })],
       ['data that is not an object', () => ({ data: ['a', 1] }), () => ({ data: ['a', 1] })],
@@ -207,10 +198,22 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       ['a numeric shop_id', () => ({ shop_id: 749400000000 }), () => ({ shopId: '749400000000' })],
       ['a null notification id', () => ({ tts_notification_id: null }), () => ({ notificationId: undefined })],
     ])('answers 200 to a signed webhook with %s and forwards it', async (_, fields, expected) => {
-      const response = await signed(envelope(fields()));
+      const sent = nowSeconds() - 60;
+      const before = nowSeconds();
+
+      const response = await signed(envelope({ timestamp: sent, ...fields(sent) }));
 
       expect(response.status).toBe(200);
-      expect(forwarded().at(-1)?.detail).toMatchObject(expected());
+      const detail = forwarded().at(-1)?.detail;
+      const { timestamp, ...rest } = expected(sent);
+      expect(detail).toMatchObject(rest);
+      if (timestamp === ARRIVAL) {
+        const arrived = Number(Reflect.get(detail ?? {}, 'timestamp'));
+        expect(arrived).toBeGreaterThanOrEqual(before);
+        expect(arrived).toBeLessThanOrEqual(nowSeconds());
+      } else {
+        expect(detail).toMatchObject({ timestamp: timestamp ?? sent });
+      }
     });
 
     it('acts on a deauthorization whose timestamp is a string', async () => {
@@ -220,6 +223,32 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
       await signed(envelope({ type: 6, shop_id: FR, timestamp: String(nowSeconds()), data: null }));
 
       expect((await shopStatuses(MULTI))[FR]).toBe('REVOKED');
+    });
+
+    it.each([
+      ['no timestamp', undefined],
+      ['a timestamp that is not a time', '1718305585.0'],
+    ])('forwards a deauthorization with %s but never lets it revoke a newer authorization', async (_, timestamp) => {
+      await connect(MULTI);
+      clock.advance(1000);
+      const before = forwarded().length;
+
+      const response = await signed(envelope({ type: 6, shop_id: ES, timestamp }));
+
+      expect(response.status).toBe(200);
+      expect((await shopStatuses(MULTI))[ES]).toBe('ACTIVE');
+      expect((await service.dependencies.store.getGrant(MULTI))?.status).toBe('ACTIVE');
+      expect(forwarded().length - before).toBe(1);
+    });
+
+    it('reads a type 7’s expiration_time given in milliseconds as the same end', async () => {
+      await connect(MULTI);
+      clock.advance(60_000);
+      const end = Math.floor((clock.now().getTime() + 25 * DAY) / 1000);
+
+      await signed(envelope({ type: 7, data: { expiration_time: String(end * 1000) } }));
+
+      expect((await service.dependencies.store.getGrant(MULTI))?.authorizationExpiresAt).toEqual(new Date(end * 1000));
     });
   });
 

@@ -50,6 +50,10 @@ describe('configuration from the environment', () => {
       { TIKTOK_SERVICE_ID: '1', TIKTOK_AUTHORIZE_URL_ROW: 'javascript:alert(1)' },
       'configuration: TIKTOK_AUTHORIZE_URL_ROW: must be an http(s) URL',
     ],
+    [
+      { TIKTOK_SERVICE_ID: '1', TIKTOK_AUTHORIZE_URL: 'https://services.tiktokshops.us/open/authorize' },
+      'configuration: TIKTOK_AUTHORIZE_URL: replaced by TIKTOK_AUTHORIZE_URL_ROW and TIKTOK_AUTHORIZE_URL_US (one page per market)',
+    ],
   ])('names what is wrong with %j', (env, message) => {
     expect(() => linkSettings(env)).toThrow(new ConfigurationError(message.replace('configuration: ', '')));
   });

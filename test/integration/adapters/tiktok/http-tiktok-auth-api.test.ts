@@ -494,6 +494,22 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
       expect(log.lines.join('\n')).not.toContain('GCP_x');
     });
 
+    it('calls a list of shops none of which it can read a changed answer, not "no shop yet": retry later', async () => {
+      tiktok.reply(
+        ok({
+          shops: [
+            { id: '7494049642642441623', cipher: null },
+            { shop_id: '1', shop_cipher: 'GCP_y' },
+          ],
+        }),
+      );
+
+      const call = api().getAuthorizedShops(ACCESS_TOKEN);
+
+      await expect(call).rejects.toBeInstanceOf(TikTokRetryLaterError);
+      await expect(call).rejects.toThrow('lists 2 shops, none with an id and a cipher');
+    });
+
     it.each([
       ['an empty list', { shops: [] }],
       ['a null list', { shops: null }],
