@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MARKETS } from '../lambdas/domain/authorization-links';
+import { MARKETS } from '../lambdas/domain/markets';
 import { throttleProblems } from './constructs/service-api';
 import type { TikTokShopAuthStackProps } from './tiktok-shop-auth-stack';
 
@@ -80,32 +80,6 @@ export function stackSettingsFromContext(tryGetContext: (key: string) => unknown
     const problems = parsed.error.issues.map((issue) => `-c ${issue.path.join('.')}: ${issue.message}`).join('\n  ');
     throw new Error(`tiktok-shop-auth needs its settings as CDK context:\n  ${problems}`);
   }
-  const {
-    stackName,
-    appSecretName,
-    eventBusName,
-    webhookRateLimit,
-    webhookBurstLimit,
-    callbackRateLimit,
-    callbackBurstLimit,
-    internalRateLimit,
-    internalBurstLimit,
-    authorizeUrl: _replaced,
-    authorizeUrlRow,
-    authorizeUrlUs,
-    ...rest
-  } = parsed.data;
-  const settings = {
-    ...rest,
-    ...(authorizeUrlRow || authorizeUrlUs ? { authorizeUrls: { ROW: authorizeUrlRow, US: authorizeUrlUs } } : {}),
-  };
-  const throttles = {
-    webhookRateLimit,
-    webhookBurstLimit,
-    callbackRateLimit,
-    callbackBurstLimit,
-    internalRateLimit,
-    internalBurstLimit,
-  };
-  return { stackName, props: { settings, appSecretName, eventBusName, throttles } };
+  const { stackName, authorizeUrl: _replaced, ...props } = parsed.data;
+  return { stackName, props };
 }

@@ -1,9 +1,8 @@
 import type { Dependencies } from './dependencies';
+import type { Market } from './markets';
 import type { Grant, Shop } from './model';
 
-/** TikTok Shop's two markets, each with its own authorize page: the US, and the rest of the world. */
-export const MARKETS = ['ROW', 'US'] as const;
-export type Market = (typeof MARKETS)[number];
+export { MARKETS, type Market } from './markets';
 
 export interface LinkSettings {
   /** Each market's authorize page, e.g. `https://services.tiktokshop.com/open/authorize` for the rest of the world. */

@@ -1,11 +1,13 @@
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import type { Market } from '../../lambdas/domain/authorization-links';
+import type { Market } from '../../lambdas/domain/markets';
 import { FUNCTION_TIMINGS, type HandlerName } from '../../lambdas/shared/timings';
+import { packageRoot } from '../package-root';
 
 export type { HandlerName };
 
-/** The handler file of a function, relative to the project root (where cdk runs). */
-export const handlerEntry = (name: HandlerName) => `lambdas/handlers/${name}.ts`;
+/** The handler file of a function: an absolute path, whatever directory the CDK app runs from. */
+export const handlerEntry = (name: HandlerName) => join(packageRoot(), 'lambdas', 'handlers', `${name}.ts`);
 
 /** A function's entry, timeout and time budget, from the one timings table the handlers read too. */
 export function handlerSettings(name: HandlerName) {

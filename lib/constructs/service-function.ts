@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { packageRoot } from '../package-root';
 
 export interface ServiceFunctionProps {
   /** The handler's source file, relative to the project root or absolute. */
@@ -67,6 +70,7 @@ export class ServiceFunction extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
+      ...bundlingRoot(props.entry),
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
@@ -101,4 +105,16 @@ export class ServiceFunction extends Construct {
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
     });
   }
+}
+
+/**
+ * Where esbuild resolves a handler's imports from. In this project (its lock file beside the handlers), the project
+ * itself, whatever directory the CDK app runs from; installed in another project, CDK's default: that project's lock
+ * file, found from where `cdk` runs, whose node_modules hold this package and its dependencies.
+ */
+function bundlingRoot(entry: string): { projectRoot?: string; depsLockFilePath?: string } {
+  const root = packageRoot();
+  const lockFile = join(root, 'package-lock.json');
+  const inside = resolve(entry).startsWith(`${root}${sep}`);
+  return inside && existsSync(lockFile) ? { projectRoot: root, depsLockFilePath: lockFile } : {};
 }

@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { TOKENS_NOT_STORED_MESSAGE } from '../../lambdas/domain/refresh-grant';
 import { SUSPECT_REFUSAL_MESSAGE } from '../../lambdas/domain/refusals';
-import { synthStack, TEST_SETTINGS } from './synth';
+import { synthStack } from './synth';
 
 describe('operations on AWS', () => {
-  const { template, stack } = synthStack({ settings: { ...TEST_SETTINGS, alarmEmail: 'platform@app.example' } });
+  const { template, stack } = synthStack({ alarmEmail: 'platform@app.example' });
   const topicId = stack.getLogicalId(
-    stack.operations.topic.node.defaultChild as Parameters<typeof stack.getLogicalId>[0],
+    stack.service.operations.topic.node.defaultChild as Parameters<typeof stack.getLogicalId>[0],
   );
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 

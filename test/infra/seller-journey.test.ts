@@ -4,13 +4,11 @@ import { actionsOf, statementsOf, synthStack } from './synth';
 
 describe('the seller journey on AWS', () => {
   const { template } = synthStack({
-    settings: {
-      serviceId: '7123',
-      successUrl: 'https://app.example/ok',
-      claimUrl: 'https://app.example/claim',
-      market: 'US',
-      authorizeUrls: { US: 'https://services.tiktokshops.us/open/authorize' },
-    },
+    serviceId: '7123',
+    successUrl: 'https://app.example/ok',
+    claimUrl: 'https://app.example/claim',
+    market: 'US',
+    authorizeUrlUs: 'https://services.tiktokshops.us/open/authorize',
   });
 
   describe('routes', () => {
@@ -221,15 +219,11 @@ describe('the seller journey on AWS', () => {
       expect(stackSettingsFromContext((key) => context[key])).toEqual({
         stackName: 'TikTokShopAuthUS',
         props: {
-          settings: {
-            serviceId: '7123',
-            successUrl: 'https://app.example/ok',
-            claimUrl: 'https://app.example/claim',
-            authorizeUrls: { ROW: undefined, US: 'https://services.tiktokshops.us/open/authorize' },
-          },
+          serviceId: '7123',
+          successUrl: 'https://app.example/ok',
+          claimUrl: 'https://app.example/claim',
+          authorizeUrlUs: 'https://services.tiktokshops.us/open/authorize',
           appSecretName: 'tiktok/app',
-          eventBusName: undefined,
-          throttles: {},
         },
       });
     });

@@ -21,7 +21,7 @@ export function synthStack(props: Partial<TikTokShopAuthStackProps> = {}): {
   template: Template;
 } {
   const app = testApp();
-  const stack = new TikTokShopAuthStack(app, 'TikTokShopAuth', { settings: TEST_SETTINGS, ...props });
+  const stack = new TikTokShopAuthStack(app, 'TikTokShopAuth', { ...TEST_SETTINGS, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
 

@@ -105,13 +105,19 @@ describe('TikTokShopAuthStack', () => {
       const { template: withExisting, stack } = synthStack({ appSecretName: 'existing/tiktok-app' });
 
       withExisting.resourceCountIs('AWS::SecretsManager::Secret', 0);
-      expect(stack.appSecret.secret.secretName).toBe('existing/tiktok-app');
+      expect(stack.service.appSecret.secretName).toBe('existing/tiktok-app');
     });
   });
 
   describe('the event bus', () => {
-    it('is named for the service and archives its events for a year', () => {
-      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'tiktok-shop-auth' });
+    it('is named after its stack, so that two stacks in one account and region never collide, and archives its events for a year', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'TikTokShopAuth' });
+      const app = testApp();
+      const names = ['TikTokShopAuthRow', 'TikTokShopAuthUs'].map((id) => {
+        const stack = new TikTokShopAuthStack(app, id, TEST_SETTINGS);
+        return stack.resolve(stack.service.eventBus.eventBusName);
+      });
+      expect(new Set(names).size).toBe(2);
       template.hasResourceProperties('AWS::Events::Archive', {
         EventPattern: { source: ['tiktok-shop-auth'] },
         RetentionDays: 365,
@@ -128,7 +134,7 @@ describe('TikTokShopAuthStack', () => {
   describe('cdk-nag AwsSolutions', () => {
     it('finds nothing unacknowledged in the stack', () => {
       const app = testApp();
-      new TikTokShopAuthStack(app, 'TikTokShopAuth', { settings: TEST_SETTINGS });
+      new TikTokShopAuthStack(app, 'TikTokShopAuth', TEST_SETTINGS);
 
       expect(() => synthWithNag(app)).not.toThrow();
     });

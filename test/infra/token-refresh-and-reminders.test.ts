@@ -1,9 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { actionsOf, statementsOf, synthStack, TEST_SETTINGS } from './synth';
+import { actionsOf, statementsOf, synthStack } from './synth';
 
 describe('refresh and reminders on AWS', () => {
   const { template, stack } = synthStack({
-    settings: { ...TEST_SETTINGS, reminderEmail: 'ops@app.example', refreshConcurrency: 4 },
+    reminderEmail: 'ops@app.example',
+    refreshConcurrency: 4,
   });
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(construct.node.defaultChild as Parameters<typeof stack.getLogicalId>[0]);
@@ -13,9 +14,11 @@ describe('refresh and reminders on AWS', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(30 minutes)',
         Target: {
-          Arn: { 'Fn::GetAtt': [logicalId(stack.tokenRefresh.sweep.function), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(stack.service.tokenRefresh.sweep.function), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1200 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack.tokenRefresh.scheduleDeadLetters), 'Arn'] } },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [logicalId(stack.service.tokenRefresh.scheduleDeadLetters), 'Arn'] },
+          },
         },
       });
     });
@@ -24,7 +27,7 @@ describe('refresh and reminders on AWS', () => {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(1 day)',
         Target: {
-          Arn: { 'Fn::GetAtt': [logicalId(stack.reminders.sweep.function), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalId(stack.service.reminders.sweep.function), 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 3 },
           DeadLetterConfig: { Arn: Match.anyValue() },
         },
@@ -39,7 +42,7 @@ describe('refresh and reminders on AWS', () => {
         SqsManagedSseEnabled: true,
         RedrivePolicy: {
           maxReceiveCount: 10,
-          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.tokenRefresh.deadLetters), 'Arn'] },
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.service.tokenRefresh.deadLetters), 'Arn'] },
         },
       });
       const queues = Object.values(template.findResources('AWS::SQS::Queue'));
@@ -62,7 +65,7 @@ describe('refresh and reminders on AWS', () => {
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: 2 },
-        FunctionName: { Ref: logicalId(stack.tokenRefresh.worker.function) },
+        FunctionName: { Ref: logicalId(stack.service.tokenRefresh.worker.function) },
       });
     });
 
@@ -71,7 +74,7 @@ describe('refresh and reminders on AWS', () => {
         Description: Match.stringLikeRegexp('^Refreshes queued grants'),
         Environment: { Variables: Match.objectLike({ REFRESH_CONCURRENCY: '2' }) },
       });
-      const odd = synthStack({ settings: { ...TEST_SETTINGS, refreshConcurrency: 5 } });
+      const odd = synthStack({ refreshConcurrency: 5 });
       odd.template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp('^Refreshes queued grants'),
         Environment: { Variables: Match.objectLike({ REFRESH_CONCURRENCY: '3' }) },

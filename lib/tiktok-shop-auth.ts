@@ -1,0 +1,217 @@
+import { Names, RemovalPolicy } from 'aws-cdk-lib';
+import { ApiMapping, DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { Market } from '../lambdas/domain/markets';
+import { ROUTES } from '../lambdas/shared/routes';
+import { AppSecret } from './constructs/app-secret';
+import { EventOutbox } from './constructs/event-outbox';
+import { GrantTable } from './constructs/grant-table';
+import { LifecycleEventBus } from './constructs/lifecycle-event-bus';
+import { Operations } from './constructs/operations';
+import { RenewalReminders } from './constructs/renewal-reminders';
+import { SellerJourney } from './constructs/seller-journey';
+import { type ApiThrottles, ServiceApi } from './constructs/service-api';
+import { TikTokWebhooks } from './constructs/tiktok-webhooks';
+import { TokenRefresh } from './constructs/token-refresh';
+import { TokenSealingKey } from './constructs/token-sealing-key';
+
+/** A domain of your own for the API, e.g. `tiktok.app.example.com`, with its ACM certificate (same region). */
+export interface TikTokShopAuthDomain {
+  readonly domainName: string;
+  readonly certificate: ICertificate;
+}
+
+export interface TikTokShopAuthProps extends ApiThrottles {
+  /** The app's service id in Partner Center (not the app key). */
+  readonly serviceId: string;
+  /** Where a connected seller's browser goes (the app's page). */
+  readonly successUrl: string;
+  /** Where an App Store install goes to be claimed: the app logs the seller in and claims the ticket. */
+  readonly claimUrl: string;
+  /** Where a failed authorization goes. @default a page of the service */
+  readonly errorUrl?: string;
+  /** The market of links for sellers not known yet; known sellers get their own. @default 'ROW' */
+  readonly market?: Market;
+  /** The rest of the world's authorize page. @default 'https://services.tiktokshop.com/open/authorize' */
+  readonly authorizeUrlRow?: string;
+  /** The US authorize page. @default 'https://services.us.tiktokshop.com/open/authorize' */
+  readonly authorizeUrlUs?: string;
+  /** TikTok's token endpoints. @default 'https://auth.tiktok-shops.com' */
+  readonly tiktokAuthBaseUrl?: string;
+  /** TikTok's Open API. @default 'https://open-api.tiktokglobalshop.com' */
+  readonly tiktokApiBaseUrl?: string;
+  /** Days before the end of an authorization to remind at. @default [30, 7, 1] */
+  readonly reminderMilestones?: readonly number[];
+  /** Who gets readable reminders by e-mail. @default nobody */
+  readonly reminderEmail?: string;
+  /** Refresh grants whose access token expires within this many hours. @default 48 */
+  readonly refreshAheadHours?: number;
+  /** Refreshes at once, across both workers. @default 10 */
+  readonly refreshConcurrency?: number;
+  /** Who gets the alarms by e-mail. @default nobody */
+  readonly alarmEmail?: string;
+  /**
+   * The table of grants, shops and one-time values, when you bring your own: it must have the keys, indexes and TTL
+   * attribute of `lambdas/adapters/dynamodb/table-design.ts`. @default a table of its own (encrypted, PITR)
+   */
+  readonly table?: ITable;
+  /** The KMS key that seals tokens, when you bring your own. @default a key of its own, rotated yearly */
+  readonly sealingKey?: IKey;
+  /** The secret holding `{"app_key", "app_secret"}`, when you bring your own. @default a new one, to fill */
+  readonly appSecret?: ISecret;
+  /** The bus for lifecycle events, when you bring your own. @default a bus of its own, with a year's archive */
+  readonly eventBus?: IEventBus;
+  /** The name of the bus it creates. @default a name unique to this construct in its stack */
+  readonly eventBusName?: string;
+  /** A domain of your own for the API. @default the API's execute-api URL */
+  readonly customDomain?: TikTokShopAuthDomain;
+  /**
+   * What happens to the table, the keys and the secret it creates when the stack goes. `DESTROY` suits short-lived
+   * environments; in production, deleting any of them makes every seller authorize again.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * tiktok-shop-auth as one construct: the Redirect URL callback and TikTok's webhooks behind an HTTP API, tokens
+ * sealed with KMS in DynamoDB, refresh and renewal reminders on schedules, lifecycle events on a bus, alarms and a
+ * dashboard. Composition only: each concern is a construct of its own.
+ */
+export class TikTokShopAuth extends Construct {
+  public readonly table: ITable;
+  public readonly sealingKey: IKey;
+  public readonly appSecret: ISecret;
+  public readonly eventBus: IEventBus;
+  public readonly api: ServiceApi;
+  /** The API's base URL, ending in `/`: the custom domain's when there is one. */
+  public readonly url: string;
+  /** Paste into Partner Center as the app's Redirect URL. */
+  public readonly redirectUrl: string;
+  /** Paste into Partner Center as the app's webhook URL. */
+  public readonly webhookUrl: string;
+  public readonly sellerJourney: SellerJourney;
+  public readonly webhooks: TikTokWebhooks;
+  public readonly tokenRefresh: TokenRefresh;
+  public readonly reminders: RenewalReminders;
+  /** Readable renewal reminders for people. */
+  public readonly reminderTopic: ITopic;
+  public readonly outbox: EventOutbox;
+  public readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: TikTokShopAuthProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.table = props.table ?? ownTable(this, removalPolicy);
+    this.sealingKey = props.sealingKey ?? ownKey(this, removalPolicy);
+    this.appSecret = props.appSecret ?? ownSecret(this, removalPolicy);
+    this.eventBus =
+      props.eventBus ??
+      new LifecycleEventBus(this, 'Events', {
+        eventBusName: props.eventBusName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' }),
+      }).bus;
+    this.api = new ServiceApi(this, 'Http', props);
+    this.url = props.customDomain ? withDomain(this, this.api, props.customDomain) : this.api.url;
+    this.redirectUrl = `${this.url}oauth/callback`;
+    this.webhookUrl = `${this.url}webhooks/tiktok`;
+
+    const settings = {
+      ...props,
+      authorizeUrls: { ROW: props.authorizeUrlRow, US: props.authorizeUrlUs },
+    };
+    const stores = { table: this.table, eventBus: this.eventBus };
+    this.sellerJourney = new SellerJourney(this, 'SellerJourney', {
+      ...stores,
+      sealingKey: this.sealingKey,
+      appSecret: this.appSecret,
+      settings,
+    });
+    this.reminders = new RenewalReminders(this, 'Reminders', { ...stores, settings });
+    this.reminderTopic = this.reminders.topic;
+    this.webhooks = new TikTokWebhooks(this, 'Webhooks', {
+      ...stores,
+      appSecret: this.appSecret,
+      reminderTopic: this.reminders.topic,
+      settings,
+    });
+    this.tokenRefresh = new TokenRefresh(this, 'TokenRefresh', {
+      ...stores,
+      sealingKey: this.sealingKey,
+      appSecret: this.appSecret,
+      settings: {
+        refreshAheadHours: props.refreshAheadHours,
+        workerConcurrency: props.refreshConcurrency,
+        tiktokAuthBaseUrl: props.tiktokAuthBaseUrl,
+      },
+    });
+    this.outbox = new EventOutbox(this, 'Outbox', { ...stores, reminderTopic: this.reminders.topic, settings });
+    const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
+    for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
+
+    this.operations = new Operations(this, 'Operations', {
+      functions: {
+        OAuthCallback: functions['oauth-callback'].function,
+        Webhooks: functions['tiktok-webhook'].function,
+        SellerApi: functions['seller-api'].function,
+        Credentials: functions.credentials.function,
+        RefreshSweep: this.tokenRefresh.sweep.function,
+        RefreshWorker: this.tokenRefresh.worker.function,
+        ReminderSweep: this.reminders.sweep.function,
+        OutboxSweep: this.outbox.sweep.function,
+      },
+      callbackFunction: functions['oauth-callback'].function,
+      api: this.api.api,
+      refreshQueue: this.tokenRefresh.queue,
+      deadLetterQueues: {
+        'refresh dead letters': this.tokenRefresh.deadLetters,
+        'refresh schedule dead letters': this.tokenRefresh.scheduleDeadLetters,
+        'reminder schedule dead letters': this.reminders.scheduleDeadLetters,
+        'outbox schedule dead letters': this.outbox.scheduleDeadLetters,
+      },
+      alarms: [...this.tokenRefresh.alarms, ...this.reminders.alarms, ...this.outbox.alarms],
+      tokenWriterLogs: [this.tokenRefresh.worker.logGroup, functions.credentials.logGroup],
+      alarmEmail: props.alarmEmail,
+    });
+  }
+}
+
+/** The table of its own, kept with its key unless the environment is short-lived. */
+function ownTable(scope: Construct, removalPolicy: RemovalPolicy): ITable {
+  const grants = new GrantTable(scope, 'Grants');
+  if (removalPolicy !== RemovalPolicy.RETAIN) {
+    grants.table.applyRemovalPolicy(removalPolicy);
+    grants.encryptionKey.applyRemovalPolicy(removalPolicy);
+    const table = grants.table.node.defaultChild;
+    // Deletion protection would make the stack's deletion fail.
+    if (table instanceof CfnTable) table.deletionProtectionEnabled = false;
+  }
+  return grants.table;
+}
+
+function ownKey(scope: Construct, removalPolicy: RemovalPolicy): IKey {
+  const sealing = new TokenSealingKey(scope, 'TokenSealing');
+  if (removalPolicy !== RemovalPolicy.RETAIN) sealing.key.applyRemovalPolicy(removalPolicy);
+  return sealing.key;
+}
+
+function ownSecret(scope: Construct, removalPolicy: RemovalPolicy): ISecret {
+  const secret = new AppSecret(scope, 'AppCredentials').secret;
+  if (removalPolicy !== RemovalPolicy.RETAIN) secret.applyRemovalPolicy(removalPolicy);
+  return secret;
+}
+
+/** The API under a domain of its own: the base URL the outputs and Partner Center use. */
+function withDomain(scope: Construct, api: ServiceApi, domain: TikTokShopAuthDomain): string {
+  const domainName = new DomainName(scope, 'Domain', {
+    domainName: domain.domainName,
+    certificate: domain.certificate,
+  });
+  new ApiMapping(scope, 'DomainMapping', { api: api.api, domainName, stage: api.stage });
+  return `https://${domain.domainName}/`;
+}
