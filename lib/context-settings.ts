@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as z from 'zod';
 import { MARKETS } from '../lambdas/domain/markets';
 import { throttleProblems } from './constructs/service-api';
@@ -44,6 +45,10 @@ const contextSchema = z.object({
   refreshAheadHours: z.coerce.number().int().min(1).max(144).optional(),
   refreshConcurrency: z.coerce.number().int().min(2).max(50).optional(),
   appSecretName: z.string().trim().min(1).optional(),
+  removalPolicy: z
+    .enum(['retain', 'destroy'], { error: 'retain (the default) or destroy (a short-lived environment)' })
+    .transform((policy) => (policy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN))
+    .optional(),
   eventBusName: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,256}$/)

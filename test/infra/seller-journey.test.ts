@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { stackSettingsFromContext } from '../../lib/context-settings';
 import { actionsOf, statementsOf, synthStack } from './synth';
@@ -214,6 +215,7 @@ describe('the seller journey on AWS', () => {
         appSecretName: 'tiktok/app',
         stackName: 'TikTokShopAuthUS',
         authorizeUrlUs: 'https://services.tiktokshops.us/open/authorize',
+        removalPolicy: 'destroy',
       };
 
       expect(stackSettingsFromContext((key) => context[key])).toEqual({
@@ -224,6 +226,7 @@ describe('the seller journey on AWS', () => {
           claimUrl: 'https://app.example/claim',
           authorizeUrlUs: 'https://services.tiktokshops.us/open/authorize',
           appSecretName: 'tiktok/app',
+          removalPolicy: RemovalPolicy.DESTROY,
         },
       });
     });
