@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackSettingsFromContext } from '../lib/context-settings';
 import { TikTokShopAuthStack } from '../lib/tiktok-shop-auth-stack';
+import { complianceChecks } from './checks';
 
 const app = new App();
 const { stackName, props } = stackSettingsFromContext((key) => app.node.tryGetContext(key));
@@ -13,4 +13,5 @@ new TikTokShopAuthStack(app, stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// cdk-nag and Control Tower's controls: a finding that is not acknowledged fails the synth.
+Validations.of(app).addPlugins(...complianceChecks(app));

@@ -17,6 +17,7 @@ import { Operations } from './constructs/operations';
 import { RenewalReminders } from './constructs/renewal-reminders';
 import { SellerJourney } from './constructs/seller-journey';
 import { type ApiThrottles, ServiceApi } from './constructs/service-api';
+import type { FunctionLogProps } from './constructs/service-function';
 import { TikTokWebhooks } from './constructs/tiktok-webhooks';
 import { TokenRefresh } from './constructs/token-refresh';
 import { TokenSealingKey } from './constructs/token-sealing-key';
@@ -27,7 +28,7 @@ export interface TikTokShopAuthDomain {
   readonly certificate: ICertificate;
 }
 
-export interface TikTokShopAuthProps extends ApiThrottles {
+export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
   /** The app's service id in Partner Center (not the app key). */
   readonly serviceId: string;
   /** Where a connected seller's browser goes (the app's page). */
@@ -116,7 +117,13 @@ export class TikTokShopAuth extends Construct {
       new LifecycleEventBus(this, 'Events', {
         eventBusName: props.eventBusName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' }),
       }).bus;
-    this.api = new ServiceApi(this, 'Http', props);
+    // The API's access logs are kept and encrypted like the functions' logs.
+    this.api = new ServiceApi(this, 'Http', {
+      ...props,
+      accessLogRetention: props.logRetention,
+      accessLogEncryptionKey: props.logEncryptionKey,
+    });
+    const logs = { logRetention: props.logRetention, logEncryptionKey: props.logEncryptionKey };
     this.url = props.customDomain ? withDomain(this, this.api, props.customDomain) : this.api.url;
     this.redirectUrl = `${this.url}oauth/callback`;
     this.webhookUrl = `${this.url}webhooks/tiktok`;
@@ -125,7 +132,7 @@ export class TikTokShopAuth extends Construct {
       ...props,
       authorizeUrls: { ROW: props.authorizeUrlRow, US: props.authorizeUrlUs },
     };
-    const stores = { table: this.table, eventBus: this.eventBus };
+    const stores = { table: this.table, eventBus: this.eventBus, ...logs };
     this.sellerJourney = new SellerJourney(this, 'SellerJourney', {
       ...stores,
       sealingKey: this.sealingKey,

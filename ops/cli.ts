@@ -1,323 +1,473 @@
-import * as z from 'zod';
-import { GRANT_STATUSES } from '../lambdas/domain/model';
-import { localTarget, stackTarget, type Target, TargetError } from './targets';
+import { parseArgs } from 'node:util';
+import {
+  GRANT_STATUSES,
+  type GrantStatus,
+  MARKETS,
+  type Market,
+  type SellerSummary,
+  ServiceUnreachableError,
+  type TikTokShopAuthClient,
+  TikTokShopAuthError,
+  UnexpectedResponseError,
+} from '../client';
+import { clientFor, localTarget, stackTarget, type Target, TargetError } from './targets';
+import { colourAllowed, type Paint, painter, table } from './terminal';
 
-/** What the CLI writes to, and what it may be handed in tests. */
+/** What the CLI writes to and reads, and what tests may hand it. */
 export interface CliIo {
+  /** A line to stdout: the command's result. */
   readonly out: (line: string) => void;
+  /** A line to stderr: usage, refusals, diagnostics. */
   readonly err: (line: string) => void;
+  /** Text to stderr as is (no newline): the progress line, rewritten in place. @default nothing is shown */
+  readonly progress?: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
+  /** Colour on stdout only when it is a terminal. @default false */
+  readonly stdoutIsTty?: boolean;
+  /** Colour and progress on stderr only when it is a terminal. @default false */
+  readonly stderrIsTty?: boolean;
   readonly fetch?: typeof fetch;
   readonly resolveStack?: (stackName: string, region?: string) => Promise<Target>;
 }
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
 
-const USAGE = `Usage: npm run ops -- [target] [--json] <command> [arguments]
+const PROGRAM = 'tiktok-shop-auth';
+const DEFAULT_LOCAL_URL = 'http://127.0.0.1:3000';
 
-Targets (default: --local http://127.0.0.1:3000, or the stack named by OPS_STACK):
-  --local [url]             local mode (npm start)
-  --stack <name>            a deployed stack, from its outputs; requests signed with your AWS credentials
-  --region <region>         the stack's region (default: your AWS configuration's)
-
-Commands:
-  sellers [--status ACTIVE|REAUTH_REQUIRED|REVOKED]   list sellers
-  seller <openId>                                      show one seller and its shops
-  refresh <openId>                                     refresh a seller's tokens now
-  disconnect <openId>                                  delete a seller's tokens and revoke it
-  link <accountId> [--return-to <path>] [--seller <openId>] [--market ROW|US]
-                                                       create an authorization link for an account, on
-                                                       --market's authorize page, else the seller's market's
-                                                       (a renewal), else the deployment's market's
-  exchange <authCode> --account <accountId>            exchange a development shop's auth code by hand
-  help                                                 this text
-
-Exit codes: 0 done, 1 the service refused (its error code is printed), 2 wrong usage, 3 target unreachable.`;
-
-class UsageError extends Error {}
-
-interface Parsed {
-  readonly command: string;
-  readonly positional: string[];
-  readonly flags: Map<string, string | true>;
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** How the value reads in help, e.g. `<path>`. */
+  readonly value?: string;
+  readonly description: string;
+  /** Shown without brackets in the synopsis; checked before the command runs. */
+  readonly required?: boolean;
 }
 
-const FLAGS_WITH_VALUES = new Set([
-  '--stack',
-  '--region',
-  '--status',
-  '--return-to',
-  '--account',
-  '--seller',
-  '--market',
-]);
+const TARGET_OPTIONS = {
+  local: {
+    type: 'string',
+    value: '[url]',
+    description: `local mode, npm start (default ${DEFAULT_LOCAL_URL}, or OPS_LOCAL_URL)`,
+  },
+  stack: {
+    type: 'string',
+    value: '<name>',
+    description: 'a deployed stack, found by its outputs; requests signed with your AWS credentials (or OPS_STACK)',
+  },
+  region: { type: 'string', value: '<region>', description: "the stack's region (default: your AWS configuration's)" },
+} as const satisfies Record<string, OptionSpec>;
 
-function parse(argv: readonly string[]): Parsed {
-  const flags = new Map<string, string | true>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--local') {
-      const next = argv[i + 1];
-      flags.set('--local', next?.startsWith('http') ? next : true);
-      if (next?.startsWith('http')) i++;
-    } else if (FLAGS_WITH_VALUES.has(arg)) {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      flags.set(arg, value);
-    } else if (arg === '--json') {
-      flags.set(arg, true);
-    } else if (arg.startsWith('--')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else {
-      positional.push(arg);
-    }
-  }
-  const [command = 'help', ...rest] = positional;
-  return { command, positional: rest, flags };
+const OUTPUT_OPTIONS = {
+  json: { type: 'boolean', description: 'JSON on stdout, errors too: {"error": {"code", "message", "status"?}}' },
+  help: { type: 'boolean', short: 'h', description: "this help, or a command's (also: help <command>)" },
+} as const satisfies Record<string, OptionSpec>;
+
+const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = { ...TARGET_OPTIONS, ...OUTPUT_OPTIONS };
+
+/** What a command runs with. */
+interface Context {
+  readonly client: TikTokShopAuthClient;
+  readonly args: readonly string[];
+  option(name: string): string | undefined;
+  print(value: unknown, human: () => string[]): void;
+  readonly paint: Paint;
+  /** Set when stderr is a terminal: shows how far a long listing is. */
+  readonly progress?: (text: string) => void;
 }
 
-const flag = (parsed: Parsed, name: string) => {
-  const value = parsed.flags.get(name);
-  return typeof value === 'string' ? value : undefined;
-};
-
-function argument(parsed: Parsed, index: number, name: string): string {
-  const value = parsed.positional[index];
-  if (!value) throw new UsageError(`${parsed.command} needs <${name}>`);
-  return value;
+interface Command {
+  readonly summary: string;
+  /** More than the summary, for `help <command>`. */
+  readonly details?: string;
+  readonly arguments: readonly string[];
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  run(context: Context): Promise<void>;
 }
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
-/** A refusal from the service: its stable code and message. */
-class RefusedError extends Error {
+class UsageError extends Error {
   constructor(
-    readonly status: number,
-    readonly code: string,
     message: string,
+    /** The command whose usage to show with the message; the CLI's when absent. */
+    readonly command?: string,
   ) {
     super(message);
   }
 }
 
-async function call(target: Target, io: CliIo, method: string, path: string, body?: unknown): Promise<unknown> {
-  const url = new URL(`${target.baseUrl}${path}`);
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const headers = {
-    ...(text ? { 'content-type': 'application/json' } : {}),
-    ...(await target.sign({ method, url, body: text })),
-  };
-  let response: Response;
-  try {
-    response = await (io.fetch ?? fetch)(url, { method, headers, body: text, signal: AbortSignal.timeout(30_000) });
-  } catch (cause) {
-    throw new TargetError(`${target.describe} did not answer (${cause instanceof Error ? cause.message : 'unknown'})`, {
-      cause,
-    });
-  }
-  const raw = await response.text();
-  const json: unknown = raw ? safeJson(raw) : undefined;
-  if (!response.ok) {
-    const parsed = errorBody.safeParse(json);
-    if (parsed.success) throw new RefusedError(response.status, parsed.data.error.code, parsed.data.error.message);
-    throw new RefusedError(response.status, `HTTP_${response.status}`, raw.slice(0, 200) || response.statusText);
-  }
-  return json;
-}
+const statusStyle: Record<string, Parameters<Paint>[0]> = {
+  ACTIVE: 'green',
+  REAUTH_REQUIRED: 'yellow',
+  REVOKED: 'red',
+};
+const paintStatus = (paint: Paint, status: string) => {
+  const style = statusStyle[status];
+  return style ? paint(style, status) : status;
+};
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-const sellerSummary = z.object({
-  openId: z.string(),
-  sellerName: z.string(),
-  status: z.string(),
-  accountId: z.string().optional(),
-  accessTokenExpiresAt: z.string(),
-  authorizationExpiresAt: z.string(),
-});
-const sellerList = z.object({ sellers: z.array(sellerSummary), cursor: z.string().optional() });
-const sellerView = sellerSummary.extend({
-  scopes: z.array(z.string()),
-  shops: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      region: z.string(),
-      sellerType: z.string(),
-      code: z.string(),
-      status: z.string(),
-    }),
-  ),
-});
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
-/** Runs one CLI command; returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed: Parsed;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : error}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
-  if (parsed.command === 'help') {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
-  const asJson = parsed.flags.has('--json');
-  const print = (value: unknown, human: () => string[]) => {
-    for (const line of asJson ? [JSON.stringify(value, null, 2)] : human()) io.out(line);
-  };
-
-  try {
-    const stack = flag(parsed, '--stack') ?? (parsed.flags.has('--local') ? undefined : io.env.OPS_STACK);
-    const local = parsed.flags.get('--local');
-    const target = stack
-      ? await (io.resolveStack ?? ((name, region) => stackTarget(name, { region })))(stack, flag(parsed, '--region'))
-      : localTarget(typeof local === 'string' ? local : (io.env.OPS_LOCAL_URL ?? 'http://127.0.0.1:3000'));
-
-    switch (parsed.command) {
-      case 'sellers': {
-        const status = flag(parsed, '--status');
-        if (status !== undefined && !GRANT_STATUSES.some((known) => known === status)) {
-          throw new UsageError(`--status must be one of ${GRANT_STATUSES.join(', ')}`);
-        }
-        const sellers: z.infer<typeof sellerSummary>[] = [];
-        let cursor: string | undefined;
-        do {
-          const query = new URLSearchParams({
-            limit: '100',
-            ...(status ? { status } : {}),
-            ...(cursor ? { cursor } : {}),
-          });
-          const page = sellerList.parse(await call(target, io, 'GET', `/sellers?${query}`));
-          sellers.push(...page.sellers);
-          cursor = page.cursor;
-        } while (cursor);
-        print(sellers, () =>
-          sellers.length === 0
-            ? ['no sellers']
-            : table([
+const COMMANDS: Readonly<Record<string, Command>> = {
+  sellers: {
+    summary: 'list sellers',
+    details:
+      'Lists every seller (of a status), 100 a page; while pages come in, their count shows on stderr when it is a terminal.',
+    arguments: [],
+    options: {
+      status: { type: 'string', value: GRANT_STATUSES.join('|'), description: 'only the sellers of this status' },
+    },
+    async run({ client, option, print, paint, progress }) {
+      const status = option('status');
+      if (status !== undefined && !isGrantStatus(status)) {
+        throw new UsageError(`--status must be one of ${GRANT_STATUSES.join(', ')}`, 'sellers');
+      }
+      const sellers: SellerSummary[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listSellersPage({ status, cursor, limit: 100 });
+        sellers.push(...page.sellers);
+        cursor = page.cursor;
+        progress?.(`\rsellers: ${sellers.length}${cursor ? '…' : ''}`);
+      } while (cursor);
+      progress?.('\r\u001b[2K');
+      print(sellers, () =>
+        sellers.length === 0
+          ? ['no sellers']
+          : table(
+              [
                 ['OPEN ID', 'SELLER', 'STATUS', 'ACCOUNT', 'TOKEN EXPIRES', 'AUTHORIZATION ENDS'],
                 ...sellers.map((s) => [
                   s.openId,
                   s.sellerName,
                   s.status,
                   s.accountId ?? '-',
-                  s.accessTokenExpiresAt,
-                  s.authorizationExpiresAt,
+                  s.accessTokenExpiresAt.toISOString(),
+                  s.authorizationExpiresAt.toISOString(),
                 ]),
-              ]),
-        );
-        return EXIT.ok;
-      }
-      case 'seller': {
-        const seller = sellerView.parse(
-          await call(target, io, 'GET', `/sellers/${encodeURIComponent(argument(parsed, 0, 'openId'))}`),
-        );
-        print(seller, () => [
-          `${seller.sellerName} (${seller.openId}): ${seller.status}`,
-          `account: ${seller.accountId ?? '-'}`,
-          `access token expires: ${seller.accessTokenExpiresAt}`,
-          `authorization ends:   ${seller.authorizationExpiresAt}`,
-          `scopes: ${seller.scopes.join(', ')}`,
-          '',
-          ...table([
+              ],
+              (cell, column, row) => (row === 0 ? paint('bold', cell) : column === 2 ? paintStatus(paint, cell) : cell),
+            ),
+      );
+    },
+  },
+  seller: {
+    summary: 'show one seller and its shops',
+    details: 'Shows a seller: status, account, when its access token expires and its authorization ends, its shops.',
+    arguments: ['openId'],
+    options: {},
+    async run({ client, args: [openId = ''], print, paint }) {
+      const seller = await client.getSeller(openId);
+      print(seller, () => [
+        `${paint('bold', seller.sellerName)} (${seller.openId}): ${paintStatus(paint, seller.status)}`,
+        `account: ${seller.accountId ?? '-'}`,
+        `access token expires: ${seller.accessTokenExpiresAt.toISOString()}`,
+        `authorization ends:   ${seller.authorizationExpiresAt.toISOString()}`,
+        `scopes: ${seller.scopes.join(', ')}`,
+        '',
+        ...table(
+          [
             ['SHOP ID', 'NAME', 'REGION', 'TYPE', 'CODE', 'STATUS'],
             ...seller.shops.map((s) => [s.id, s.name, s.region, s.sellerType, s.code, s.status]),
-          ]),
-        ]);
-        return EXIT.ok;
-      }
-      case 'refresh': {
-        const openId = argument(parsed, 0, 'openId');
-        const result = z
-          .object({
-            openId: z.string(),
-            accessTokenExpiresAt: z.string(),
-            authorizationExpiresAt: z.string(),
-            refreshed: z.boolean(),
-          })
-          .parse(await call(target, io, 'POST', `/sellers/${encodeURIComponent(openId)}/refresh`));
-        print(result, () => [
-          `refreshed ${result.openId}: the access token now expires ${result.accessTokenExpiresAt}`,
-        ]);
-        return EXIT.ok;
-      }
-      case 'disconnect': {
-        const openId = argument(parsed, 0, 'openId');
-        await call(target, io, 'DELETE', `/sellers/${encodeURIComponent(openId)}`);
-        print({ openId, status: 'REVOKED' }, () => [`disconnected ${openId}: its tokens are deleted`]);
-        return EXIT.ok;
-      }
-      case 'link': {
-        const returnTo = flag(parsed, '--return-to');
-        const openId = flag(parsed, '--seller');
-        const market = flag(parsed, '--market');
-        if (market !== undefined && market !== 'ROW' && market !== 'US') throw new UsageError('--market is ROW or US');
-        const link = z.object({ url: z.string(), expiresAt: z.string() }).parse(
-          await call(target, io, 'POST', '/authorization-links', {
-            accountId: argument(parsed, 0, 'accountId'),
-            ...(returnTo ? { returnTo } : {}),
-            ...(openId ? { openId } : {}),
-            ...(market ? { market } : {}),
-          }),
-        );
-        print(link, () => [link.url, `valid once, until ${link.expiresAt}`]);
-        return EXIT.ok;
-      }
-      case 'exchange': {
-        const accountId = flag(parsed, '--account');
-        if (!accountId) throw new UsageError('exchange needs --account <accountId>');
-        const result = z
-          .object({ openId: z.string(), accountId: z.string().optional(), reauthorization: z.boolean().optional() })
-          .parse(
-            await call(target, io, 'POST', '/authorizations/exchange', {
-              code: argument(parsed, 0, 'authCode'),
-              accountId,
-            }),
-          );
-        print(result, () => [`connected ${result.openId} to account ${result.accountId ?? accountId}`]);
-        return EXIT.ok;
-      }
-      default:
-        throw new UsageError(`unknown command ${parsed.command}`);
+          ],
+          (cell, column, row) => (row === 0 ? paint('bold', cell) : column === 5 ? paintStatus(paint, cell) : cell),
+        ),
+      ]);
+    },
+  },
+  refresh: {
+    summary: "refresh a seller's tokens now",
+    details: "Refreshes a seller's tokens now, whatever their expiry, under the same lease as every other refresh.",
+    arguments: ['openId'],
+    options: {},
+    async run({ client, args: [openId = ''], print }) {
+      const result = await client.refreshSeller(openId);
+      print(result, () => [
+        `refreshed ${result.openId}: the access token now expires ${result.accessTokenExpiresAt.toISOString()}`,
+      ]);
+    },
+  },
+  disconnect: {
+    summary: "delete a seller's tokens and revoke it",
+    details: "Deletes a seller's tokens and marks it and its shops REVOKED; the bus gets `Seller Disconnected`.",
+    arguments: ['openId'],
+    options: {},
+    async run({ client, args: [openId = ''], print }) {
+      await client.disconnectSeller(openId);
+      print({ openId, status: 'REVOKED' }, () => [`disconnected ${openId}: its tokens are deleted`]);
+    },
+  },
+  link: {
+    summary: 'create an authorization link for an account',
+    details:
+      "Creates a one-hour, one-use link to TikTok's authorize page for an account: on --market's page, else the " +
+      "seller's market's (a renewal, with --seller), else the deployment's market's.",
+    arguments: ['accountId'],
+    options: {
+      'return-to': { type: 'string', value: '<path>', description: 'where the seller lands in the app afterwards' },
+      seller: { type: 'string', value: '<openId>', description: 'bind the link to this seller (a renewal)' },
+      market: { type: 'string', value: MARKETS.join('|'), description: 'which authorize page the link opens' },
+    },
+    async run({ client, args: [accountId = ''], option, print }) {
+      const market = option('market');
+      if (market !== undefined && !isMarket(market)) throw new UsageError('--market is ROW or US', 'link');
+      const link = await client.createAuthorizationLink({
+        accountId,
+        returnTo: option('return-to'),
+        openId: option('seller'),
+        market,
+      });
+      print(link, () => [link.url, `valid once, until ${link.expiresAt.toISOString()}`]);
+    },
+  },
+  exchange: {
+    summary: "exchange a development shop's auth code by hand",
+    details:
+      'Development shops skip the authorization link and land on the Redirect URL with a code and no state; ' +
+      'Partner Center can also show a code. This trades such a code for tokens and binds the seller to the account.',
+    arguments: ['authCode'],
+    options: {
+      account: {
+        type: 'string',
+        value: '<accountId>',
+        description: 'the account to bind the seller to',
+        required: true,
+      },
+    },
+    async run({ client, args: [code = ''], option, print }) {
+      const accountId = option('account') ?? '';
+      const result = await client.exchangeAuthorizationCode({ code, accountId });
+      print(result, () => [`connected ${result.openId} to account ${result.accountId}`]);
+    },
+  },
+};
+
+const isGrantStatus = (value: string): value is GrantStatus => GRANT_STATUSES.some((status) => status === value);
+const isMarket = (value: string): value is Market => MARKETS.some((market) => market === value);
+
+const optionUsage = (name: string, spec: OptionSpec) => {
+  const text = `--${name}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}`;
+  return spec.required ? text : `[${text}]`;
+};
+
+/** A command's synopsis: every option, or (`brief`) the required ones and `[options]`. */
+function synopsis(name: string, brief = false): string {
+  const command = COMMANDS[name];
+  if (!command) return name;
+  const options = Object.entries(command.options);
+  const shown = brief ? options.filter(([, spec]) => spec.required) : options;
+  return [
+    name,
+    ...command.arguments.map((argument) => `<${argument}>`),
+    ...shown.map(([option, spec]) => optionUsage(option, spec)),
+    ...(shown.length < options.length ? ['[options]'] : []),
+  ].join(' ');
+}
+
+/** Text broken into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
     }
+  }
+  return [...lines, line];
+}
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
+  const rows = Object.entries(options).map(([name, spec]) => [
+    `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}`,
+    spec.description,
+  ]);
+  return table(rows);
+}
+
+function usage(): string {
+  const commands = table([
+    ...Object.entries(COMMANDS).map(([name, command]) => [`  ${synopsis(name, true)}`, command.summary]),
+    ['  help [command]', "this text, or a command's"],
+  ]);
+  return [
+    `Usage: ${PROGRAM} [target] [--json] <command> [arguments]`,
+    '',
+    'Commands:',
+    ...commands,
+    '',
+    `Targets (default: --local ${DEFAULT_LOCAL_URL}, or the stack named by OPS_STACK):`,
+    ...optionLines(TARGET_OPTIONS),
+    '',
+    'Options:',
+    ...optionLines(OUTPUT_OPTIONS),
+    '',
+    'Exit codes: 0 done, 1 the service refused (its error code is printed), 2 wrong usage, 3 target unreachable.',
+    `Run it as \`npx ${PROGRAM} ...\`, or in its repository \`npm run --silent ops -- ...\`: stdout then holds only`,
+    'the result, for `| jq`; colour only on a terminal and never with NO_COLOR.',
+  ].join('\n');
+}
+
+function commandUsage(name: string): string {
+  const command = COMMANDS[name];
+  if (!command) return usage();
+  return [
+    `Usage: ${PROGRAM} [target] [--json] ${synopsis(name)}`,
+    '',
+    ...wrap(command.details ?? command.summary),
+    ...(Object.keys(command.options).length > 0 ? ['', 'Options:', ...optionLines(command.options)] : []),
+    '',
+    `Targets, --json and exit codes: ${PROGRAM} help`,
+  ].join('\n');
+}
+
+interface Parsed {
+  readonly command?: string;
+  readonly args: readonly string[];
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  /** The options given, by name, as typed (`--stack`, `-h`). */
+  readonly given: ReadonlyMap<string, string>;
+}
+
+/**
+ * `node:util`'s parseArgs, with its messages made the CLI's own: `--name value` and `--name=value` both work, an
+ * option may come anywhere, `--` ends them. `--local` takes its URL only when one follows.
+ */
+function parse(argv: readonly string[]): Parsed {
+  const args = argv.flatMap((arg, index) =>
+    arg === '--local' && !/^https?:\/\//.test(argv[index + 1] ?? '') ? ['--local='] : [arg],
+  );
+  const options: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
+  for (const command of Object.values(COMMANDS)) Object.assign(options, command.options);
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    options: Object.fromEntries(
+      Object.entries(options).map(([name, spec]) => [
+        name,
+        spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+      ]),
+    ),
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const given = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (!spec) throw new UsageError(`unknown option ${token.rawName}`);
+    if (spec.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+    if (spec.type === 'string' && token.name !== 'local') {
+      if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
+        throw new UsageError(`${token.rawName} needs a value`);
+      }
+    }
+    given.set(token.name, token.rawName);
+  }
+  const [command, ...rest] = positionals;
+  return { command, args: rest, values, given };
+}
+
+/** Runs one CLI command; returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const asJson = argv.includes('--json');
+  const errPaint = painter(colourAllowed(io.stderrIsTty === true, io.env));
+  const fail = (code: string, message: string, human: string, status?: number) => {
+    if (asJson)
+      io.out(JSON.stringify({ error: { code, message, ...(status === undefined ? {} : { status }) } }, null, 2));
+    if (!asJson || code === 'USAGE') io.err(human);
+  };
+
+  try {
+    const parsed = parse(argv);
+    const { command, args, values } = parsed;
+    if (command === undefined || command === 'help') {
+      const topic = command === 'help' ? args[0] : undefined;
+      if (topic !== undefined && !COMMANDS[topic]) throw new UsageError(`unknown command ${topic}`);
+      io.out(topic ? commandUsage(topic) : usage());
+      return EXIT.ok;
+    }
+    const spec = COMMANDS[command];
+    if (!spec) throw new UsageError(`unknown command ${command}`);
+    if (values.help === true) {
+      io.out(commandUsage(command));
+      return EXIT.ok;
+    }
+    checkUsage(command, spec, parsed);
+
+    const option = (name: string) => {
+      const value = values[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const target = await resolveTarget(option, io);
+    const outPaint = painter(!asJson && colourAllowed(io.stdoutIsTty === true, io.env));
+    await spec
+      .run({
+        client: clientFor(target, { fetch: io.fetch }),
+        args,
+        option,
+        paint: outPaint,
+        progress: io.stderrIsTty ? io.progress : undefined,
+        print: (value, human) => {
+          for (const line of asJson ? [JSON.stringify(value, null, 2)] : human()) io.out(line);
+        },
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ServiceUnreachableError) {
+          throw new TargetError(`${target.describe} did not answer (${error.reason})`, { cause: error });
+        }
+        throw error;
+      });
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`${error.message}\n\n${USAGE}`);
+      fail('USAGE', error.message, `${error.message}\n\n${error.command ? commandUsage(error.command) : usage()}`);
       return EXIT.usage;
     }
-    if (error instanceof RefusedError) {
-      io.err(`error ${error.code} (HTTP ${error.status}): ${error.message}`);
+    if (error instanceof TikTokShopAuthError) {
+      fail(
+        error.code,
+        error.message,
+        `${errPaint('red', 'error')} ${error.code} (HTTP ${error.status}): ${error.message}`,
+        error.status,
+      );
       return EXIT.refused;
     }
     if (error instanceof TargetError) {
-      io.err(error.message);
+      fail('UNREACHABLE', error.message, error.message);
       return EXIT.unreachable;
     }
-    if (error instanceof z.ZodError) {
-      io.err(
-        `the service answered something this CLI does not understand (${error.issues.map((issue) => issue.path.join('.')).join(', ')})`,
-      );
+    if (error instanceof UnexpectedResponseError) {
+      const message = `the service answered something this CLI does not understand (${error.fields.join(', ') || 'not JSON'})`;
+      fail('UNEXPECTED_RESPONSE', message, message, error.status);
       return EXIT.refused;
     }
     throw error;
   }
+}
+
+function checkUsage(name: string, command: Command, parsed: Parsed): void {
+  for (const [option, raw] of parsed.given) {
+    if (!GLOBAL_OPTIONS[option] && !command.options[option]) throw new UsageError(`${name} takes no ${raw}`, name);
+  }
+  for (const [index, argument] of command.arguments.entries()) {
+    if (!parsed.args[index]) throw new UsageError(`${name} needs <${argument}>`, name);
+  }
+  const extra = parsed.args[command.arguments.length];
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`, name);
+  for (const [option, spec] of Object.entries(command.options)) {
+    if (spec.required && typeof parsed.values[option] !== 'string') {
+      throw new UsageError(`${name} needs ${optionUsage(option, spec)}`, name);
+    }
+  }
+}
+
+async function resolveTarget(option: (name: string) => string | undefined, io: CliIo): Promise<Target> {
+  const local = option('local');
+  const stack = option('stack') ?? (local === undefined ? io.env.OPS_STACK : undefined);
+  if (stack) {
+    const resolve = io.resolveStack ?? ((name, region) => stackTarget(name, { region }));
+    return resolve(stack, option('region'));
+  }
+  return localTarget(local || io.env.OPS_LOCAL_URL || DEFAULT_LOCAL_URL);
 }

@@ -1,17 +1,16 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { TikTokShopAuthClient, type TikTokShopAuthClientOptions } from '../client';
 
-/** Where the CLI sends its requests, and how it signs them. */
+/** Where the CLI sends its requests. */
 export interface Target {
   readonly baseUrl: string;
+  /** For messages: `local mode at <url>`, `stack <name> (<region>)`. */
   readonly describe: string;
-  /** Headers to add to a request (SigV4 for a deployed stack; none locally). */
-  sign(request: { method: string; url: URL; body?: string }): Promise<Record<string, string>>;
+  /** A deployed stack's region: requests are signed with SigV4 for it. Absent in local mode (unsigned). */
+  readonly region?: string;
 }
 
-/** The CLI cannot reach or resolve its target: a configuration problem, not an API refusal. */
+/** The CLI cannot resolve its target: a configuration problem, not an API refusal. */
 export class TargetError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -20,12 +19,12 @@ export class TargetError extends Error {
 }
 
 export function localTarget(baseUrl: string): Target {
-  return { baseUrl: baseUrl.replace(/\/+$/, ''), describe: `local mode at ${baseUrl}`, sign: async () => ({}) };
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), describe: `local mode at ${baseUrl}` };
 }
 
 /**
- * A deployed stack: the internal API's URL from the stack's `InternalApiUrl` output, requests signed with SigV4 for
- * `execute-api` with the credentials the AWS SDK finds (environment, profile, SSO, instance role).
+ * A deployed stack: the internal API's URL from the stack's `InternalApiUrl` output; the client signs requests for
+ * `execute-api` in the stack's region with the credentials the AWS SDK finds (environment, profile, SSO, role).
  */
 export async function stackTarget(
   stackName: string,
@@ -47,27 +46,17 @@ export async function stackTarget(
   if (!baseUrl)
     throw new TargetError(`the stack ${stackName} has no InternalApiUrl output: is it a tiktok-shop-auth stack?`);
   const region = options.region ?? (await cloudFormation.config.region());
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region,
-    credentials: fromNodeProviderChain(),
-    sha256: Sha256,
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), describe: `stack ${stackName} (${region})`, region };
+}
+
+/** The client for a target: signed for a stack, unsigned for local mode. */
+export function clientFor(
+  target: Target,
+  options: Omit<TikTokShopAuthClientOptions, 'baseUrl' | 'signing' | 'region'> = {},
+): TikTokShopAuthClient {
+  return new TikTokShopAuthClient({
+    ...options,
+    baseUrl: target.baseUrl,
+    ...(target.region ? { signing: 'sigv4', region: target.region } : { signing: 'none' }),
   });
-  return {
-    baseUrl: baseUrl.replace(/\/+$/, ''),
-    describe: `stack ${stackName} (${region})`,
-    sign: async ({ method, url, body }) => {
-      const signed = await signer.sign({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port ? Number(url.port) : undefined,
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: { host: url.host, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body,
-      });
-      return Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host'));
-    },
-  };
 }

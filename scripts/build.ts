@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * `npm run build`: the package's JavaScript and types in `dist/`. The construct and the client are bundled as ES
- * modules with every dependency left to the installing project; the handlers ship as their TypeScript sources, which
+ * `npm run build`: the package's JavaScript and types in `dist/`. The construct, the client and the operator CLI are
+ * bundled as ES modules with every dependency left to the installing project; the handlers ship as their TypeScript sources, which
  * the construct bundles at synth, like any NodejsFunction.
  */
 const root = join(import.meta.dirname, '..');
 const entries = [
   { entry: 'lib/index.ts', out: 'dist/index.js' },
   { entry: 'client/index.ts', out: 'dist/client.js' },
+  { entry: 'ops/main.ts', out: 'dist/cli.js' },
 ].filter(({ entry }) => existsSync(join(root, entry)));
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });

@@ -2,7 +2,8 @@
  * What this stack costs a month on AWS, for 1,000, 100,000 and 1,000,000 sellers, from its actual resources and
  * what the code does per operation. Every assumption is a named input; every price a dated constant.
  *
- *   npm run cost [-- --shopsPerSeller 1.5 --webhooksPerShopPerDay 30 --credentialReadsPerShopPerDay 24 ...]
+ *   npm run cost [-- --shopsPerSeller 1.5 --webhooksPerShopPerDay 30 --callerProcesses 4 ...]
+ *   npm run cost -- --uncached [--credentialReadsPerShopPerDay 24]   callers that ask on every request
  */
 
 /**
@@ -39,8 +40,21 @@ export const PRICES_2026_11 = {
 export interface Assumptions {
   readonly shopsPerSeller: number;
   readonly webhooksPerShopPerDay: number;
-  /** How often the app's services ask for a shop's credentials (they should cache them until near expiry). */
+  /**
+   * Whether the app's services read credentials through the client (`tiktok-shop-auth/client`), which keeps each
+   * shop's until `callerMarginMinutes` before its token ends, or ask the service on every request of theirs.
+   */
+  readonly caller: 'client' | 'uncached';
+  /** Uncached callers only: how often they ask for a shop's credentials. */
   readonly credentialReadsPerShopPerDay: number;
+  /** Client callers: the processes (containers, instances) that each need a given shop's credentials. */
+  readonly callerProcesses: number;
+  /** Client callers: how often a day each such process starts afresh with an empty cache (deploys, scaling, recycling). */
+  readonly callerStartsPerDay: number;
+  /** Client callers: how long before a token's end the client asks again (its `credentialsMarginMs`). */
+  readonly callerMarginMinutes: number;
+  /** TikTok's access tokens last 7 days. */
+  readonly accessTokenDays: number;
   /** Access tokens last 7 days and are refreshed 48 hours ahead: about every 5 days. */
   readonly refreshEveryDays: number;
   /** Authorizations (callbacks) per seller per year: the yearly renewal and a few re-authorizations. */
@@ -102,7 +116,12 @@ export const STACK_BEFORE_CUTS: StackProfile = {
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   shopsPerSeller: 1.5,
   webhooksPerShopPerDay: 30,
+  caller: 'client',
   credentialReadsPerShopPerDay: 24,
+  callerProcesses: 4,
+  callerStartsPerDay: 1,
+  callerMarginMinutes: 5,
+  accessTokenDays: 7,
   refreshEveryDays: 5,
   authorizationsPerSellerPerYear: 1.5,
   tracedShare: 0.05,
@@ -121,6 +140,21 @@ export const OUTBOX = { writeUnitsPerEvent: 4, sweepsPerMonth: 12 * 24 * 30.4, r
 const NO_OUTBOX = { writeUnitsPerEvent: 0, sweepsPerMonth: 0, readUnitsPerSweep: 0 };
 
 const DAYS_PER_MONTH = 30.4;
+
+/**
+ * The credential reads that reach the service, per shop and day. Uncached callers: as many as they make. Callers
+ * through the client: each process asks once per token it keeps, and once more each time it starts afresh.
+ *
+ * How long a process keeps a token: until `callerMarginMinutes` before its end. But a token is not new when it is
+ * read: the service refreshed it `refreshEveryDays` ago at most, and refreshes it again 48 hours before its end,
+ * well before the client's margin. So a process that asks again gets the next token, and asks once per refresh:
+ * every `refreshEveryDays` (5), not every 7 days less the margin, whichever is shorter.
+ */
+export function credentialReadsPerShopPerDay(a: Assumptions): number {
+  if (a.caller === 'uncached') return a.credentialReadsPerShopPerDay;
+  const keptDays = Math.min(a.accessTokenDays - a.callerMarginMinutes / (24 * 60), a.refreshEveryDays);
+  return a.callerProcesses * (1 / keptDays + a.callerStartsPerDay);
+}
 const SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400;
 
 export interface Line {
@@ -156,7 +190,8 @@ export function monthlyBill(
   const FUNCTIONS = stack;
   const shops = sellers * a.shopsPerSeller;
   const webhooks = shops * a.webhooksPerShopPerDay * DAYS_PER_MONTH;
-  const credentialReads = shops * a.credentialReadsPerShopPerDay * DAYS_PER_MONTH;
+  const readsPerShopPerDay = credentialReadsPerShopPerDay(a);
+  const credentialReads = shops * readsPerShopPerDay * DAYS_PER_MONTH;
   const refreshes = (sellers * DAYS_PER_MONTH) / a.refreshEveryDays;
   const callbacks = (sellers * a.authorizationsPerSellerPerYear) / 12;
   const reminders = (sellers * 3) / 12;
@@ -175,7 +210,7 @@ export function monthlyBill(
 
   // A container serves a given seller again within the cache time only if that seller's reads are that frequent
   // and land on it: the share of reads finding their data key cached.
-  const readsPerShopPerCacheWindow = (a.credentialReadsPerShopPerDay * a.cacheMinutes) / (24 * 60);
+  const readsPerShopPerCacheWindow = (readsPerShopPerDay * a.cacheMinutes) / (24 * 60);
   const warmContainers = Math.max(
     1,
     (credentialReads / SECONDS_PER_MONTH) * (FUNCTIONS.credentials.durationMs / 1000) * 3,
@@ -298,17 +333,19 @@ function fmt(value: number): string {
 const money = (dollars: number) =>
   `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
-function parseAssumptions(argv: readonly string[]): Assumptions {
+export function parseAssumptions(argv: readonly string[]): Assumptions {
   const assumptions: Record<string, unknown> = { ...DEFAULT_ASSUMPTIONS };
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i]?.replace(/^--/, '') ?? '';
-    const value = Number(argv[i + 1]);
+  const numeric = argv.filter((arg) => arg !== '--uncached');
+  if (numeric.length < argv.length) assumptions.caller = 'uncached';
+  for (let i = 0; i < numeric.length; i += 2) {
+    const key = numeric[i]?.replace(/^--/, '') ?? '';
+    const value = Number(numeric[i + 1]);
     if (!(key in DEFAULT_ASSUMPTIONS) || typeof assumptions[key] !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new Error(
         `unknown or invalid assumption --${key}; the numeric ones are: ${Object.entries(DEFAULT_ASSUMPTIONS)
           .filter(([, v]) => typeof v === 'number')
           .map(([k]) => k)
-          .join(', ')}`,
+          .join(', ')}; and --uncached`,
       );
     }
     assumptions[key] = value;
@@ -320,16 +357,24 @@ function main() {
   const assumptions = parseAssumptions(process.argv.slice(2));
   console.log('Monthly AWS bill of one tiktok-shop-auth stack (us-east-1 prices of 2026-11, no free tier)\n');
   console.log('Assumptions:', JSON.stringify(assumptions));
-  console.log('Functions:', JSON.stringify(STACK), '\n');
+  console.log('Functions:', JSON.stringify(STACK));
+  const other: Assumptions = { ...assumptions, caller: assumptions.caller === 'client' ? 'uncached' : 'client' };
+  const reads = (a: Assumptions) =>
+    `${a.caller === 'client' ? 'callers through the client' : 'callers asking on every request (--uncached)'}: ${credentialReadsPerShopPerDay(a).toFixed(2)} credential reads a shop a day`;
+  console.log(`Credentials: ${reads(assumptions)} (else, ${reads(other)})\n`);
   for (const sellers of [1_000, 100_000, 1_000_000]) {
     const lines = monthlyBill(sellers, assumptions);
     const total = lines.reduce((sum, line) => sum + line.dollars, 0);
+    const otherTotal = monthlyBill(sellers, other).reduce((sum, line) => sum + line.dollars, 0);
     const before = monthlyBill(sellers, assumptions, STACK_BEFORE_CUTS).reduce((sum, line) => sum + line.dollars, 0);
     const withoutOutbox = monthlyBill(sellers, assumptions, STACK, PRICES_2026_11, NO_OUTBOX);
     const writes = (bill: Line[]) => bill.find((line) => line.what.endsWith('write units'));
     const biggest = [...lines].sort((a, b) => b.dollars - a.dollars)[0];
     console.log(
       `${sellers.toLocaleString('en-US')} sellers: ${money(total)} a month, ${money((1000 * total) / sellers)} per 1,000 sellers (before the log and tracing cuts: ${money(before)})`,
+    );
+    console.log(
+      `  with ${other.caller === 'client' ? 'callers through the client' : 'uncached callers'}: ${money(otherTotal)}`,
     );
     console.log(
       `  the outbox: DynamoDB ${writes(withoutOutbox)?.what} -> ${writes(lines)?.what}; the bill ${money(withoutOutbox.reduce((sum, line) => sum + line.dollars, 0))} without it`,

@@ -14,7 +14,9 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 rmSync(join(root, 'build'), { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
-for (const path of ['dist', 'lambdas', 'README.md']) cpSync(join(root, path), join(staging, path), { recursive: true });
+for (const path of ['dist', 'lambdas', 'README.md', 'bin/tiktok-shop-auth.mjs']) {
+  cpSync(join(root, path), join(staging, path), { recursive: true });
+}
 const published = Object.fromEntries(
   [
     'name',

@@ -10,10 +10,10 @@ import { PENDING_EVENTS_INDEX } from '../../lambdas/adapters/dynamodb/table-desi
 import { scheduleSweep } from './function-schedule';
 import { handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
-import { ServiceFunction } from './service-function';
+import { type FunctionLogProps, functionLogs, ServiceFunction } from './service-function';
 import { serviceMetric } from './token-refresh';
 
-export interface EventOutboxProps {
+export interface EventOutboxProps extends FunctionLogProps {
   readonly table: ITable;
   readonly eventBus: IEventBus;
   /** Where the readable reminders go; the sweep delivers those left undelivered too. */
@@ -39,6 +39,7 @@ export class EventOutbox extends Construct {
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
       ...handlerSettings('outbox-sweep'),
+      ...functionLogs(props),
       description: 'Delivers lifecycle events and reminders that were stored but not delivered',
       // One sweep at a time: two would send the same reminder e-mail twice.
       reservedConcurrentExecutions: 1,

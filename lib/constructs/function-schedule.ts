@@ -6,7 +6,7 @@ import { Schedule, type ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { deadLetterAlarm, secureQueue } from './secure-queue';
+import { deadLetterAlarm, deadLetterQueue } from './secure-queue';
 
 export interface FunctionScheduleProps {
   readonly description: string;
@@ -55,7 +55,7 @@ export function scheduleSweep(
   fn: IFunction,
   props: SweepScheduleProps,
 ): { schedule: Schedule; deadLetters: Queue; alarm: Alarm } {
-  const deadLetters = secureQueue(scope, 'ScheduleDeadLetters');
+  const deadLetters = deadLetterQueue(scope, 'ScheduleDeadLetters');
   Validations.of(deadLetters).acknowledge({
     id: 'AwsSolutions-SQS3',
     reason: `This queue is itself the dead-letter queue of a schedule (${props.description}); an alarm watches it.`,

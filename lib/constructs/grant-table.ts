@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   GLOBAL_SECONDARY_INDEXES,
@@ -8,6 +8,7 @@ import {
   TABLE_KEYS,
   TTL_ATTRIBUTE,
 } from '../../lambdas/adapters/dynamodb/table-design';
+import { serviceKey } from './service-key';
 
 export interface GrantTableProps {
   /** @default a name CloudFormation chooses */
@@ -31,9 +32,8 @@ export class GrantTable extends Construct {
   constructor(scope: Construct, id: string, props: GrantTableProps = {}) {
     super(scope, id);
 
-    this.encryptionKey = new Key(this, 'Key', {
+    this.encryptionKey = serviceKey(this, 'Key', {
       description: 'Encrypts the tiktok-shop-auth table at rest',
-      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

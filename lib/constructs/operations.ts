@@ -13,7 +13,6 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -22,6 +21,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TOKENS_NOT_STORED_MESSAGE } from '../../lambdas/domain/refresh-grant';
 import { SUSPECT_REFUSAL_MESSAGE } from '../../lambdas/domain/refusals';
+import { serviceKey } from './service-key';
 import { METRICS_NAMESPACE, serviceMetric } from './token-refresh';
 
 export interface OperationsProps {
@@ -56,9 +56,8 @@ export class Operations extends Construct {
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
 
-    const key = new Key(this, 'TopicKey', {
+    const key = serviceKey(this, 'TopicKey', {
       description: 'Encrypts the tiktok-shop-auth alarm topic; CloudWatch may use it to publish',
-      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     key.addToResourcePolicy(

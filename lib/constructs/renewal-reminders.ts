@@ -12,9 +12,9 @@ import { AUTHORIZATION_EXPIRY_INDEX } from '../../lambdas/adapters/dynamodb/tabl
 import { scheduleSweep } from './function-schedule';
 import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantTableActions } from './grants';
-import { ServiceFunction } from './service-function';
+import { type FunctionLogProps, functionLogs, ServiceFunction } from './service-function';
 
-export interface RenewalRemindersProps {
+export interface RenewalRemindersProps extends FunctionLogProps {
   readonly table: ITable;
   readonly eventBus: IEventBus;
   readonly settings: LinkEnvironmentSettings & {
@@ -49,6 +49,7 @@ export class RenewalReminders extends Construct {
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
       ...handlerSettings('reminder-sweep'),
+      ...functionLogs(props),
       description: 'Reminds sellers whose authorization ends soon, once per milestone',
       environment: {
         TABLE_NAME: table.tableName,

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { type IQueue, Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption, type QueueProps, RedrivePermission } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** An SQS queue as this service keeps them: encrypted at rest, TLS only, messages kept 14 days. */
@@ -11,6 +11,16 @@ export function secureQueue(scope: Construct, id: string, props: QueueProps = {}
     retentionPeriod: Duration.days(14),
     ...props,
   });
+}
+
+/**
+ * A dead-letter queue: a secure queue declared as one (its redrive-allow policy), so that Control Tower's
+ * CT.SQS.PR.1 does not ask it for a dead-letter queue of its own. Nothing consumes it, so nothing could fail to
+ * process its messages; an alarm watches it instead. `allowAll` is SQS's default, stated: the refresh queue's own
+ * dead-letter queue cannot name it (each would refer to the other), and a schedule's is not an SQS redrive at all.
+ */
+export function deadLetterQueue(scope: Construct, id: string): Queue {
+  return secureQueue(scope, id, { redriveAllowPolicy: { redrivePermission: RedrivePermission.ALLOW_ALL } });
 }
 
 /** An alarm as soon as a dead-letter queue holds a message: something failed every retry. */

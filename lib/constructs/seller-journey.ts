@@ -8,7 +8,7 @@ import { SHOP_ID_INDEX, STATUS_INDEX } from '../../lambdas/adapters/dynamodb/tab
 import type { FunctionGroup } from '../../lambdas/shared/routes';
 import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
-import { ServiceFunction } from './service-function';
+import { type FunctionLogProps, functionLogs, ServiceFunction } from './service-function';
 
 /** Where the seller's browser goes next, and how TikTok is reached. */
 export interface SellerJourneySettings extends LinkEnvironmentSettings {
@@ -24,7 +24,7 @@ export interface SellerJourneySettings extends LinkEnvironmentSettings {
   readonly tiktokApiBaseUrl?: string;
 }
 
-export interface SellerJourneyProps {
+export interface SellerJourneyProps extends FunctionLogProps {
   readonly table: ITable;
   readonly sealingKey: IKey;
   readonly appSecret: ISecret;
@@ -52,6 +52,7 @@ export class SellerJourney extends Construct {
 
     const callback = new ServiceFunction(this, 'OAuthCallback', {
       ...handlerSettings('oauth-callback'),
+      ...functionLogs(props),
       description: 'The Redirect URL: exchanges the code, stores the sealed grant, sends the seller on',
       environment: {
         ...common,
@@ -76,6 +77,7 @@ export class SellerJourney extends Construct {
 
     const sellerApi = new ServiceFunction(this, 'SellerApi', {
       ...handlerSettings('seller-api'),
+      ...functionLogs(props),
       description: 'Internal API: authorization links, App Store claims, seller views, disconnecting',
       environment: { ...common, ...linkEnvironment(settings) },
     });
@@ -89,6 +91,7 @@ export class SellerJourney extends Construct {
 
     const credentials = new ServiceFunction(this, 'Credentials', {
       ...handlerSettings('credentials'),
+      ...functionLogs(props),
       description: 'Internal API: a valid access token and shop cipher, refreshed first when it is about to expire',
       // The app's services call it most: per-invocation logs and traces would dominate its cost.
       systemLogLevel: SystemLogLevel.WARN,

@@ -1,12 +1,15 @@
-import { Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type RouteSpec, routeKey } from '../../lambdas/shared/routes';
+import { acknowledgeControl, CONTROL_TOWER_RULES } from './control-tower';
+import { ServiceLogsKey } from './service-logs-key';
 
 /** The route groups that are throttled apart, so that a flood on one cannot spend another's budget. */
 export type ThrottledRouteGroup = 'webhooks' | 'callback' | 'internal';
@@ -53,8 +56,16 @@ export interface ApiThrottles {
 }
 
 export interface ServiceApiProps extends ApiThrottles {
-  /** @default RetentionDays.THREE_MONTHS */
+  /**
+   * How long the access logs are kept: Control Tower's CT.CLOUDWATCH.PR.2 wants a year at least.
+   * @default RetentionDays.ONE_YEAR
+   */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * The KMS key the access logs are encrypted with (CT.CLOUDWATCH.PR.3); its policy must let CloudWatch Logs use it.
+   * @default the stack's `ServiceLogsKey`, shared by the service's log groups
+   */
+  readonly accessLogEncryptionKey?: IKey;
 }
 
 const THROTTLE_KEYS = {
@@ -140,7 +151,8 @@ export class ServiceApi extends Construct {
       createDefaultStage: false,
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
+      retention: props.accessLogRetention ?? RetentionDays.ONE_YEAR,
+      encryptionKey: props.accessLogEncryptionKey ?? ServiceLogsKey.of(this),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = new HttpStage(this, 'Stage', {
@@ -196,11 +208,31 @@ export class ServiceApi extends Construct {
     this.routeSettings[routeKey(route)] = { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit };
     // API Gateway refuses settings for a route key that does not exist yet.
     this.stage.node.addDependency(created);
+    limitInvokeToThisAccount(created);
     if (route.access === 'public') {
-      Validations.of(created).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason: `${route.method} ${route.path} is called by TikTok or a seller's browser, which cannot sign with IAM; it is protected in the function (one-time state, or the webhook HMAC signature).`,
-      });
+      const reason = `${route.method} ${route.path} is called by TikTok or a seller's browser, which cannot sign with IAM; it is protected in the function (one-time state, or the webhook HMAC signature).`;
+      Validations.of(created).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      acknowledgeControl(created, CONTROL_TOWER_RULES.routeAuthorization, reason);
+    }
+  }
+}
+
+/**
+ * The route's permission to invoke its function names this account as the source too, not only the API's ARN
+ * (Control Tower's CT.LAMBDA.PR.2). In an environment-agnostic synth the account is `AWS::AccountId`, which the
+ * local cfn-guard rule cannot read (it wants a string); the CloudFormation hook sees the resolved account.
+ */
+function limitInvokeToThisAccount(route: Construct): void {
+  const account = Stack.of(route).account;
+  for (const permission of route.node.findAll()) {
+    if (!(permission instanceof CfnPermission)) continue;
+    permission.sourceAccount = account;
+    if (Token.isUnresolved(account)) {
+      acknowledgeControl(
+        permission,
+        CONTROL_TOWER_RULES.lambdaPermissionSource,
+        "SourceAccount is the stack's account, which an environment-agnostic synth writes as AWS::AccountId: only the deploy-time hook can read it. A synth for a named account passes this rule.",
+      );
     }
   }
 }

@@ -2,13 +2,36 @@ import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { packageRoot } from '../package-root';
+import { acknowledgeControl, CONTROL_TOWER_RULES } from './control-tower';
+import { ServiceLogsKey } from './service-logs-key';
 
-export interface ServiceFunctionProps {
+/** Where functions log: the props of every construct that makes `ServiceFunction`s, passed on to each of them. */
+export interface FunctionLogProps {
+  /**
+   * How long a function's log group keeps log lines: Control Tower's CT.CLOUDWATCH.PR.2 wants a year at least.
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * The KMS key a function's log group is encrypted with (CT.CLOUDWATCH.PR.3); its policy must let CloudWatch Logs
+   * use it. @default the stack's `ServiceLogsKey`, shared by the service's log groups
+   */
+  readonly logEncryptionKey?: IKey;
+}
+
+/** The log settings of `props`, to pass on to a `ServiceFunction`. */
+export const functionLogs = ({ logRetention, logEncryptionKey }: FunctionLogProps): FunctionLogProps => ({
+  logRetention,
+  logEncryptionKey,
+});
+
+export interface ServiceFunctionProps extends FunctionLogProps {
   /** The handler's source file, relative to the project root or absolute. */
   readonly entry: string;
   readonly description: string;
@@ -22,8 +45,6 @@ export interface ServiceFunctionProps {
    * its margin. @default the handler's own, from the timings table
    */
   readonly timeBudgetMs?: number;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
   /** Powertools' log level. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Caps the function's concurrency. @default no reservation */
@@ -39,8 +60,9 @@ export interface ServiceFunctionProps {
 
 /**
  * The house Lambda: Node.js 24 on ARM64, bundled and minified by esbuild with source maps, X-Ray tracing, its own
- * log group with retention, and its own role that may write only to that log group. Every function of the
- * service is one of these, so no stack repeats these settings; callers grant each one only what it uses.
+ * log group (encrypted with KMS, kept a year by default), and its own role that may write only to that log group.
+ * Every function of the service is one of these, so no stack repeats these settings; callers grant each one only
+ * what it uses.
  */
 export class ServiceFunction extends Construct {
   public readonly function: NodejsFunction;
@@ -51,7 +73,8 @@ export class ServiceFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? RetentionDays.ONE_YEAR,
+      encryptionKey: props.logEncryptionKey ?? ServiceLogsKey.of(this),
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
@@ -104,6 +127,11 @@ export class ServiceFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
     });
+    acknowledgeControl(
+      this.function,
+      CONTROL_TOWER_RULES.lambdaInsideVpc,
+      "It reaches only public endpoints (TikTok's APIs, and AWS services over TLS with IAM) and nothing in a private network; a VPC would add NAT gateways or interface endpoints to every deployment and guard no data.",
+    );
   }
 }
 

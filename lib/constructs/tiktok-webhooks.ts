@@ -4,12 +4,12 @@ import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { SHOP_ID_INDEX } from '../../lambdas/adapters/dynamodb/table-design';
+import { SHOP_ID_INDEX, WEBHOOK_RECEIPT_KEY_PREFIX } from '../../lambdas/adapters/dynamodb/table-design';
 import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantDeleteWithKeyPrefix, grantTableActions } from './grants';
-import { ServiceFunction } from './service-function';
+import { type FunctionLogProps, functionLogs, ServiceFunction } from './service-function';
 
-export interface TikTokWebhooksProps {
+export interface TikTokWebhooksProps extends FunctionLogProps {
   readonly table: ITable;
   readonly appSecret: ISecret;
   readonly eventBus: IEventBus;
@@ -35,6 +35,7 @@ export class TikTokWebhooks extends Construct {
     const { table, appSecret, eventBus, settings } = props;
     this.function = new ServiceFunction(this, 'Function', {
       ...handlerSettings('tiktok-webhook'),
+      ...functionLogs(props),
       description: "TikTok's webhooks: verified, deduplicated, acted on, forwarded to the bus",
       memorySize: 512,
       // The hottest path: its metrics count every webhook; per-invocation logs and traces would dominate the bill.
@@ -52,7 +53,7 @@ export class TikTokWebhooks extends Construct {
     const fn = this.function.function;
     // No BatchWriteItem: its deletes would escape the receipts-only condition below.
     grantTableActions(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'Query'], [SHOP_ID_INDEX.indexName]);
-    grantDeleteWithKeyPrefix(fn, table, 'WEBHOOK#');
+    grantDeleteWithKeyPrefix(fn, table, WEBHOOK_RECEIPT_KEY_PREFIX);
     appSecret.grantRead(fn);
     eventBus.grantPutEventsTo(fn);
     props.reminderTopic.grantPublish(fn);

@@ -12,8 +12,8 @@ import { REFRESH_DUE_INDEX } from '../../lambdas/adapters/dynamodb/table-design'
 import { scheduleSweep } from './function-schedule';
 import { definedOnly, handlerSettings } from './function-settings';
 import { grantSealing, grantTableActions, grantUnsealing } from './grants';
-import { deadLetterAlarm, secureQueue } from './secure-queue';
-import { ServiceFunction } from './service-function';
+import { deadLetterAlarm, deadLetterQueue, secureQueue } from './secure-queue';
+import { type FunctionLogProps, functionLogs, ServiceFunction } from './service-function';
 
 export interface TokenRefreshSettings {
   /** Grants whose access token expires within this many hours are refreshed. @default 48 */
@@ -31,7 +31,7 @@ export interface TokenRefreshSettings {
   readonly failureAlarmThreshold?: number;
 }
 
-export interface TokenRefreshProps {
+export interface TokenRefreshProps extends FunctionLogProps {
   readonly table: ITable;
   readonly sealingKey: IKey;
   readonly appSecret: ISecret;
@@ -75,7 +75,7 @@ export class TokenRefresh extends Construct {
       TIKTOK_AUTH_BASE_URL: settings.tiktokAuthBaseUrl,
     });
 
-    this.deadLetters = secureQueue(this, 'DeadLetters');
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters');
     this.queue = secureQueue(this, 'Queue', {
       // Six times the worker's timeout, as Lambda's event source wants.
       visibilityTimeout: Duration.seconds(worker.timeout.toSeconds() * 6),
@@ -84,6 +84,7 @@ export class TokenRefresh extends Construct {
 
     this.sweep = new ServiceFunction(this, 'Sweep', {
       ...handlerSettings('refresh-sweep'),
+      ...functionLogs(props),
       description: 'Enqueues the grants whose access token expires within the refresh-ahead window',
       environment: { TABLE_NAME: table.tableName, REFRESH_QUEUE_URL: this.queue.queueUrl, ...refreshEnvironment },
     });
@@ -93,6 +94,7 @@ export class TokenRefresh extends Construct {
 
     this.worker = new ServiceFunction(this, 'Worker', {
       ...worker,
+      ...functionLogs(props),
       description: 'Refreshes queued grants under their lease, reporting partial batch failures',
       environment: {
         TABLE_NAME: table.tableName,

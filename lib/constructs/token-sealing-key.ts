@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { serviceKey } from './service-key';
 
 /**
  * The KMS key that seals sellers' tokens (envelope encryption, the context bound to the seller and the app).
@@ -11,9 +12,8 @@ export class TokenSealingKey extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.key = new Key(this, 'Key', {
+    this.key = serviceKey(this, 'Key', {
       description: 'Seals TikTok Shop sellers tokens (tiktok-shop-auth)',
-      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

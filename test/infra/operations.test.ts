@@ -104,7 +104,12 @@ describe('operations on AWS', () => {
     const dynamo = policies.find((statement: { Action: unknown }) =>
       JSON.stringify(statement.Action).includes('dynamodb'),
     );
-    expect(dynamo.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
+    expect([...dynamo.Action].sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Delivers lifecycle events and reminders that were stored but not delivered',
       ReservedConcurrentExecutions: 1,

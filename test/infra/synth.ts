@@ -1,11 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TikTokShopAuthStack, type TikTokShopAuthStackProps } from '../../lib/tiktok-shop-auth-stack';
 
-/** An app that skips bundling (most tests) and runs cdk-nag like `bin/app.ts` does. */
+/** The feature flags `cdk.json` pins, so that tests synthesize what `cdk synth` does. */
+export const FEATURE_FLAGS: Readonly<Record<string, unknown>> = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'),
+).context;
+
+/** An app with the pinned feature flags that skips bundling (most tests) and runs cdk-nag like `bin/app.ts` does. */
 export function testApp(options: { bundle?: boolean } = {}): App {
-  const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    context: { ...FEATURE_FLAGS, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
 }

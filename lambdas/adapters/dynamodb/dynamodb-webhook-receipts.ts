@@ -8,8 +8,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ReceiptClaim, WebhookReceipts } from '../../ports';
 import { ttlFor } from './items';
+import { WEBHOOK_RECEIPT_KEY_PREFIX } from './table-design';
 
-const receiptKey = (deliveryId: string) => ({ pk: `WEBHOOK#${deliveryId}`, sk: 'RECEIPT' });
+/** A delivery's receipt item. */
+export const receiptKey = (deliveryId: string) => ({ pk: `${WEBHOOK_RECEIPT_KEY_PREFIX}${deliveryId}`, sk: 'RECEIPT' });
 
 /** Webhook receipts on the service's table: one item per delivery, claimed and completed by conditional writes. */
 export class DynamoDbWebhookReceipts implements WebhookReceipts {

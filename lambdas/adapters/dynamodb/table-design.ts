@@ -7,6 +7,12 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 
 /**
+ * The partition keys of webhook receipts start with this: the webhook function's role may delete these items and
+ * no others (`dynamodb:LeadingKeys`).
+ */
+export const WEBHOOK_RECEIPT_KEY_PREFIX = 'WEBHOOK#';
+
+/**
  * Grants due for refresh. Sparse: only ACTIVE grants carry `refreshShard`. The partition key is sharded so that
  * a million grants never meet in one hot partition; the sort key is the access token's expiry (epoch ms).
  */

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type LocalService, startLocalService } from '../../../local/local-service';
-import { EXIT, runCli } from '../../../ops/cli';
+import { type CliIo, EXIT, runCli } from '../../../ops/cli';
 import { stackTarget } from '../../../ops/targets';
 import { authorizeInSandbox, browse, TestClock } from '../../support/local-journey';
 
@@ -14,23 +15,28 @@ describe('the operator CLI against local mode', () => {
   let service: LocalService;
 
   beforeAll(async () => {
-    service = await startLocalService({ port: 0, env: {}, clock, schedules: false });
+    // One seller a page, so that listings take several.
+    service = await startLocalService({ port: 0, env: {}, clock, schedules: false, pageSize: 1 });
     const { callbackUrl } = await authorizeInSandbox(service, { openId: MULTI, accountId: 'acc-multi' });
     await browse(callbackUrl);
   });
   afterAll(() => service.stop());
 
-  /** Runs the CLI in this process, as `npm run ops -- ...` would. */
-  const ops = async (...argv: string[]) => {
+  /** Runs the CLI in this process, as `npx tiktok-shop-auth ...` would, on a terminal or not. */
+  const run = async (argv: string[], io: Partial<CliIo> = {}) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['--local', service.url, ...argv], {
+    const progress: string[] = [];
+    const code = await runCli(argv, {
       out: (line) => out.push(line),
       err: (line) => err.push(line),
+      progress: (text) => progress.push(text),
       env: {},
+      ...io,
     });
-    return { code, out: out.join('\n'), err: err.join('\n') };
+    return { code, out: out.join('\n'), err: err.join('\n'), progress };
   };
+  const ops = (...argv: string[]) => run(['--local', service.url, ...argv]);
 
   it('lists sellers, by status too', async () => {
     const all = await ops('sellers');
@@ -155,7 +161,8 @@ describe('the operator CLI against local mode', () => {
 
     expect(result.code).toBe(EXIT.usage);
     expect(result.err.split('\n')[0]).toBe(message);
-    expect(result.err).toContain('Usage: npm run ops --');
+    expect(result.err).toContain('Usage: tiktok-shop-auth');
+    expect(result.out).toBe('');
   });
 
   it('passes on a validation error of the service with exit code 1', async () => {
@@ -183,6 +190,135 @@ describe('the operator CLI against local mode', () => {
 
   it('prints its usage on help', async () => {
     expect((await ops('help')).out).toContain('exchange <authCode> --account <accountId>');
+  });
+
+  describe('to convention', () => {
+    it.each([[['--help']], [['-h']], [['help']], [[]]])(
+      'prints its usage on stdout for %j, exit code 0',
+      async (argv) => {
+        const result = await run(argv);
+
+        expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+        expect(result.out).toMatch(/^Usage: tiktok-shop-auth \[target\] \[--json\] <command> \[arguments\]\n/);
+        expect(result.out).toContain('Exit codes: 0 done, 1 the service refused');
+      },
+    );
+
+    it.each([[['help', 'link']], [['link', '--help']], [['link', '-h']], [['-h', 'link']]])(
+      'prints a command’s own help for %j, exit code 0, without calling the service',
+      async (argv) => {
+        const result = await run(['--local', 'http://127.0.0.1:9', ...argv]);
+
+        expect(result).toMatchObject({ code: EXIT.ok, err: '' });
+        expect(result.out.split('\n')[0]).toBe(
+          'Usage: tiktok-shop-auth [target] [--json] link <accountId> [--return-to <path>] [--seller <openId>] [--market ROW|US]',
+        );
+        expect(result.out).toContain('--return-to <path>  where the seller lands in the app afterwards');
+      },
+    );
+
+    it.each([
+      [['help', 'bogus'], 'unknown command bogus'],
+      [['--bogus', 'sellers'], 'unknown option --bogus'],
+      [['-x', 'sellers'], 'unknown option -x'],
+      [['--json=yes', 'sellers'], '--json takes no value'],
+      [['seller', 'a', 'b'], 'unexpected argument b'],
+      [['seller', 'a', '--status', 'ACTIVE'], 'seller takes no --status'],
+    ])('refuses %j with its usage on stderr and exit code 2', async (argv, message) => {
+      const result = await ops(...argv);
+
+      expect(result).toMatchObject({ code: EXIT.usage, out: '' });
+      expect(result.err.split('\n')[0]).toBe(message);
+      expect(result.err).toMatch(/\n\nUsage: tiktok-shop-auth /);
+    });
+
+    it('takes --name=value as well as --name value', async () => {
+      const separate = await ops('link', 'acc', '--market', 'US', '--return-to', '/a');
+      const joined = await run([`--local=${service.url}`, 'link', 'acc', '--market=US', '--return-to=/a']);
+
+      expect(joined.code).toBe(EXIT.ok);
+      expect(joined.out).toMatch(/\/sandbox\/us\/open\/authorize\?/);
+      expect(separate.out).toMatch(/\/sandbox\/us\/open\/authorize\?/);
+    });
+
+    it('still reads a bare --local as local mode’s default address', async () => {
+      const result = await run(['--local', 'sellers'], { env: { OPS_LOCAL_URL: service.url } });
+
+      expect(result.code).toBe(EXIT.ok);
+      expect(result.out).toContain(MULTI);
+    });
+
+    it('prints a refusal as JSON on stdout under --json, exit code 1', async () => {
+      const result = await ops('--json', 'seller', 'nobody');
+
+      expect(result).toMatchObject({ code: EXIT.refused, err: '' });
+      expect(JSON.parse(result.out)).toEqual({
+        error: { code: 'SELLER_NOT_FOUND', message: 'no such seller', status: 404 },
+      });
+    });
+
+    it('prints wrong usage as JSON on stdout under --json, with the usage on stderr, exit code 2', async () => {
+      const result = await ops('--json', 'bogus');
+
+      expect(result.code).toBe(EXIT.usage);
+      expect(JSON.parse(result.out)).toEqual({ error: { code: 'USAGE', message: 'unknown command bogus' } });
+      expect(result.err).toContain('Usage: tiktok-shop-auth');
+    });
+
+    it('prints an unreachable target as JSON on stdout under --json, exit code 3', async () => {
+      const result = await run(['--json', '--local', 'http://127.0.0.1:9', 'seller', 'x']);
+
+      expect(result.code).toBe(EXIT.unreachable);
+      expect(JSON.parse(result.out)).toEqual({
+        error: {
+          code: 'UNREACHABLE',
+          message: expect.stringMatching(/^local mode at http:\/\/127\.0\.0\.1:9 did not answer \(/),
+        },
+      });
+    });
+
+    it('colours statuses on a terminal, and never with NO_COLOR or into a pipe', async () => {
+      const argv = ['--local', service.url, 'seller', MULTI];
+
+      const terminal = await run(argv, { stdoutIsTty: true });
+      const noColor = await run(argv, { stdoutIsTty: true, env: { NO_COLOR: '1' } });
+      const pipe = await run(argv, { stdoutIsTty: false });
+      const json = await run([...argv, '--json'], { stdoutIsTty: true });
+
+      expect(terminal.out).toContain('\u001b[32mACTIVE\u001b[39m');
+      const shopLine = terminal.out.split('\n').find((line) => line.startsWith('7494000000000000201'));
+      expect(shopLine).toMatch(/^7494000000000000201\s+Sandbox Shop DE\s+DE\s+LOCAL\s+\S+\s+/);
+      expect(shopLine?.endsWith('\u001b[32mACTIVE\u001b[39m')).toBe(true);
+      for (const plain of [noColor.out, pipe.out, json.out]) expect(plain).not.toContain('\u001b[');
+      expect(JSON.parse(json.out)).toMatchObject({ openId: MULTI });
+    });
+
+    it('colours a refusal on a terminal’s stderr only', async () => {
+      const terminal = await run(['--local', service.url, 'seller', 'nobody'], { stderrIsTty: true });
+      const noColor = await run(['--local', service.url, 'seller', 'nobody'], {
+        stderrIsTty: true,
+        env: { NO_COLOR: 'x' },
+      });
+
+      expect(terminal.err).toBe('\u001b[31merror\u001b[39m SELLER_NOT_FOUND (HTTP 404): no such seller');
+      expect(noColor.err).toBe('error SELLER_NOT_FOUND (HTTP 404): no such seller');
+    });
+
+    it('shows the sellers listing’s progress on stderr when it is a terminal, page by page, then clears it', async () => {
+      const { callbackUrl } = await authorizeInSandbox(service, { openId: 'sbx-open-gb-0001', accountId: 'acc-gb' });
+      await browse(callbackUrl);
+
+      const terminal = await run(['--local', service.url, 'sellers'], { stderrIsTty: true });
+      const pipe = await run(['--local', service.url, 'sellers'], { stderrIsTty: false });
+
+      expect(terminal.code).toBe(EXIT.ok);
+      expect(terminal.progress.at(-1)).toBe('\r\u001b[2K');
+      expect(terminal.progress.at(-2)).toMatch(/^\rsellers: \d+$/);
+      expect(terminal.progress.length).toBeGreaterThanOrEqual(3);
+      expect(terminal.progress[0]).toBe('\rsellers: 1…');
+      expect(terminal.out).toBe(pipe.out);
+      expect(pipe.progress).toEqual([]);
+    });
   });
 });
 
@@ -230,7 +366,7 @@ describe('the operator CLI against a deployed stack', () => {
     expect(code).toBe(EXIT.ok);
     expect(out).toEqual(['no sellers']);
     expect(seen[0]?.get('authorization')).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=accept;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
     );
     expect(seen[0]?.get('x-amz-date')).toMatch(/^\d{8}T\d{6}Z$/);
   });
@@ -241,7 +377,7 @@ describe('the operator CLI against a deployed stack', () => {
     });
     const err: string[] = [];
 
-    const code = await runCli(['--stack', 'Other', 'sellers'], {
+    const code = await runCli(['--stack=Other', 'sellers'], {
       out: () => {},
       err: (line) => err.push(line),
       env: {},
@@ -254,7 +390,8 @@ describe('the operator CLI against a deployed stack', () => {
   });
 });
 
-describe('npm run ops, as a process', () => {
+describe('the CLI as a process', () => {
+  const run = promisify(execFile);
   let service: LocalService;
 
   beforeAll(async () => {
@@ -262,15 +399,30 @@ describe('npm run ops, as a process', () => {
   });
   afterAll(() => service.stop());
 
-  it('runs from the command line and exits with the CLI’s code', async () => {
-    const run = promisify(execFile);
+  it('runs from its bin entry and exits with the CLI’s code', async () => {
+    const bin = JSON.parse(readFileSync('package.json', 'utf8')).bin['tiktok-shop-auth'];
 
-    const ok = await run('npx', ['tsx', 'ops/main.ts', '--local', service.url, 'sellers'], { env: process.env });
-    const refused = await run('npx', ['tsx', 'ops/main.ts', '--local', service.url, 'seller', 'nobody'], {
+    const ok = await run('node', [bin, '--local', service.url, 'sellers'], { env: process.env });
+    const refused = await run('node', [bin, '--local', service.url, 'seller', 'nobody'], {
       env: process.env,
-    }).catch((error: { code: number; stderr: string }) => error);
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const help = await run('node', [bin, '--help'], { env: process.env });
 
-    expect(ok.stdout.trim()).toBe('no sellers');
-    expect(refused).toMatchObject({ code: 1, stderr: 'error SELLER_NOT_FOUND (HTTP 404): no such seller\n' });
+    expect(bin).toBe('bin/tiktok-shop-auth.mjs');
+    expect(ok.stdout).toBe('no sellers\n');
+    expect(refused).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error SELLER_NOT_FOUND (HTTP 404): no such seller\n',
+    });
+    expect(help.stdout).toMatch(/^Usage: tiktok-shop-auth /);
+  }, 60_000);
+
+  it('keeps stdout to the JSON alone through npm run --silent ops, for | jq', async () => {
+    const { stdout } = await run('npm', ['run', '--silent', 'ops', '--', '--json', '--local', service.url, 'sellers'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+
+    expect(JSON.parse(stdout)).toEqual([]);
   }, 60_000);
 });

@@ -1,9 +1,11 @@
 import {
+  credentialReadsPerShopPerDay,
   DEFAULT_ASSUMPTIONS,
   type Line,
   monthlyBill,
   OUTBOX,
   PRICES_2026_11,
+  parseAssumptions,
   STACK,
   STACK_BEFORE_CUTS,
 } from '../../../scripts/cost-model';
@@ -61,9 +63,50 @@ describe('the cost model', () => {
   });
 
   it('makes KMS follow the credential reads the app makes', () => {
-    const hourly = monthlyBill(1_000_000, { ...DEFAULT_ASSUMPTIONS, credentialReadsPerShopPerDay: 24 });
-    const cached = monthlyBill(1_000_000, { ...DEFAULT_ASSUMPTIONS, credentialReadsPerShopPerDay: 2 });
+    const uncached = { ...DEFAULT_ASSUMPTIONS, caller: 'uncached' } as const;
+    const hourly = monthlyBill(1_000_000, { ...uncached, credentialReadsPerShopPerDay: 24 });
+    const cached = monthlyBill(1_000_000, { ...uncached, credentialReadsPerShopPerDay: 2 });
 
     expect(line(cached, 'KMS', /requests/)).toBeLessThan(line(hourly, 'KMS', /requests/) / 5);
+  });
+
+  it('has callers read through the client by default: per process, once per refreshed token and once per start', () => {
+    expect(DEFAULT_ASSUMPTIONS.caller).toBe('client');
+    expect(credentialReadsPerShopPerDay(DEFAULT_ASSUMPTIONS)).toBeCloseTo(4 * (1 / 5 + 1), 10);
+    expect(credentialReadsPerShopPerDay({ ...DEFAULT_ASSUMPTIONS, callerProcesses: 1, callerStartsPerDay: 0 })).toBe(
+      1 / 5,
+    );
+  });
+
+  it('keeps a token its whole life less the margin when the service refreshes less often than that', () => {
+    const rarely = { ...DEFAULT_ASSUMPTIONS, callerProcesses: 1, callerStartsPerDay: 0, refreshEveryDays: 10 };
+
+    expect(credentialReadsPerShopPerDay(rarely)).toBeCloseTo(1 / (7 - 5 / (24 * 60)), 12);
+  });
+
+  it('prices each credential read the client lets through as one API request', () => {
+    const none = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, callerProcesses: 0 });
+    const one = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, callerProcesses: 1 });
+    const reads = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller * (1 / 5 + 1) * 30.4;
+
+    expect(line(one, 'API Gateway', /requests/) - line(none, 'API Gateway', /requests/)).toBeCloseTo(reads / 1e6, 6);
+  });
+
+  it('keeps the per-request caller as an option, at 24 reads a shop a day, and it costs more', () => {
+    const uncached = parseAssumptions(['--uncached']);
+
+    expect(uncached).toEqual({ ...DEFAULT_ASSUMPTIONS, caller: 'uncached' });
+    expect(credentialReadsPerShopPerDay(uncached)).toBe(24);
+    expect(total(monthlyBill(1_000_000, uncached))).toBeGreaterThan(total(monthlyBill(1_000_000)) * 1.4);
+  });
+
+  it('reads numeric assumptions from the command line and refuses unknown ones', () => {
+    expect(parseAssumptions(['--callerProcesses', '2', '--uncached', '--callerStartsPerDay', '0.5'])).toEqual({
+      ...DEFAULT_ASSUMPTIONS,
+      caller: 'uncached',
+      callerProcesses: 2,
+      callerStartsPerDay: 0.5,
+    });
+    expect(() => parseAssumptions(['--caller', 'client'])).toThrow(/unknown or invalid assumption --caller/);
   });
 });
