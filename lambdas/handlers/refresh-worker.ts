@@ -76,8 +76,17 @@ export function createRefreshWorkerHandler(dependencies: () => RefreshWorkerDepe
           Promise.all(
             result.handBack.map(async ({ message, delaySeconds }) => {
               const handle = handles.get(message.id);
-              // If the delay cannot be set, the queue's own visibility timeout still brings the message back.
-              if (handle) await deps.retryLater(handle, delaySeconds).catch(() => undefined);
+              // If the delay cannot be set, the queue's own visibility timeout still brings the message back; said
+              // all the same, since a role or queue policy that refuses it would otherwise go unseen.
+              if (handle) {
+                await deps.retryLater(handle, delaySeconds).catch((error: unknown) =>
+                  deps.log.warn('could not set the retry delay of a refresh message', {
+                    messageId: message.id,
+                    delaySeconds,
+                    error: error instanceof Error ? error.message : 'unknown',
+                  }),
+                );
+              }
             }),
           ),
         );

@@ -23,11 +23,16 @@ describe('the refresh worker handler', () => {
   });
   afterEach(() => service.stop());
 
+  let refuseDelays = false;
   const handler = () =>
     createRefreshWorkerHandler(() => ({
       ...service.dependencies,
       settings: tokenRefreshSettings(service.env),
-      retryLater: async (handle, delaySeconds) => void handedBack.push({ handle, delaySeconds }),
+      retryLater: async (handle, delaySeconds) => {
+        if (refuseDelays)
+          throw new Error('AccessDeniedException: not authorized to perform sqs:ChangeMessageVisibility');
+        handedBack.push({ handle, delaySeconds });
+      },
     }));
   const sqsEvent = (bodies: string[]): SQSEvent => ({
     Records: bodies.map((body, i) => ({
@@ -81,6 +86,20 @@ describe('the refresh worker handler', () => {
     expect(logs).not.toContain('"TokenRefreshFailed"');
     expect(service.sandbox.calls['token/refresh']).toBe(0);
     expect(await service.dependencies.store.getGrant(GB)).toMatchObject({ refreshFailures: 0 });
+  });
+
+  it('still hands the message back when its delay cannot be set, and says why', async () => {
+    service.sandbox.startOutage('token/refresh', { status: 503 });
+    refuseDelays = true;
+
+    const { response, logs } = await invoke([JSON.stringify({ openId: GB })]).finally(() => {
+      refuseDelays = false;
+    });
+
+    // The queue's own visibility timeout brings it back.
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
+    expect(logs).toContain('could not set the retry delay of a refresh message');
+    expect(logs).toContain('sqs:ChangeMessageVisibility');
   });
 
   it('sends a message that is not {"openId"} to the dead-letter queue through the queue’s own count', async () => {
