@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
   readonly method: string;
+  /** The path and query as sent, still percent-encoded (what a signature covers). */
+  readonly rawUrl: string;
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
@@ -11,6 +13,8 @@ export interface RecordedRequest {
 
 export interface ScriptedReply {
   readonly status?: number;
+  /** Sent besides `content-type: application/json`, e.g. `retry-after`. */
+  readonly headers?: Record<string, string>;
   readonly body?: unknown;
   /** Sent as is instead of JSON. */
   readonly raw?: string;
@@ -40,6 +44,7 @@ export class ScriptedServer {
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
         const request = {
           method: req.method ?? 'GET',
+          rawUrl: req.url ?? '/',
           path: url.pathname,
           query: url.searchParams,
           headers: req.headers,
@@ -53,8 +58,8 @@ export class ScriptedServer {
             req.socket.destroy();
             return;
           }
-          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-          res.end(reply.raw ?? JSON.stringify(reply.body ?? {}));
+          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+          res.end(reply.raw ?? (reply.status === 204 ? '' : JSON.stringify(reply.body ?? {})));
         }, reply.delayMs ?? 0);
       });
     });

@@ -9,8 +9,8 @@ import {
   UnexpectedResponseError,
   UnknownServiceError,
 } from '../../../client';
+import { ScriptedServer } from '../../support/scripted-server';
 import { sigV4Problem } from './sigv4-verifier';
-import { StubApi } from './stub-api';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const NOW = new Date('2026-12-01T10:00:00.000Z');
@@ -33,7 +33,7 @@ const refusal = (status: number, code: string, headers: Record<string, string> =
 });
 
 describe('the client on a bad day (a scripted API)', () => {
-  const api = new StubApi();
+  const api = new ScriptedServer({ status: 500, body: { error: { code: 'INTERNAL', message: 'no reply scripted' } } });
   let now: Date;
   let sleeps: number[];
 
@@ -238,7 +238,7 @@ describe('the client on a bad day (a scripted API)', () => {
 });
 
 describe('the client’s SigV4 signature', () => {
-  const api = new StubApi({ status: 200, body: {} });
+  const api = new ScriptedServer({ status: 200, body: {} });
 
   beforeAll(() => api.start());
   afterAll(() => api.stop());
