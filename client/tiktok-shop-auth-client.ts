@@ -19,7 +19,13 @@ import {
   sellerViewSchema,
   shopCredentialsSchema,
 } from './api-schemas';
-import { ServiceUnreachableError, serviceError, TikTokShopAuthError, UnexpectedResponseError } from './errors';
+import {
+  ServiceUnreachableError,
+  serviceError,
+  TikTokShopAuthError,
+  UnexpectedResponseError,
+  UnknownServiceError,
+} from './errors';
 import { DEFAULT_RETRY, parseRetryAfter, type RetryOptions, type RetryPolicy, retryDelayMs } from './retry';
 import { type AwsCredentials, type RequestSigner, regionOfApiUrl, sigV4Signer, unsigned } from './sigv4';
 
@@ -51,6 +57,12 @@ export interface TikTokShopAuthClientOptions {
    * @default 300_000 (5 minutes)
    */
   readonly credentialsMarginMs?: number;
+  /**
+   * How long before a token's end the service refreshes it (its `REFRESH_AHEAD_HOURS`). A token is kept no later
+   * than that: once the service has refreshed, TikTok may refuse the old one. Fetched later than that (the refresh
+   * is failing), a token is kept 5 minutes at most. @default 172_800_000 (48 hours)
+   */
+  readonly serviceRefreshAheadMs?: number;
   /** Most shops whose credentials are kept; the longest kept go first. @default 10_000 */
   readonly maxCachedShops?: number;
   /** Each try's limit, answer included. @default 30_000 (API Gateway's own limit) */
@@ -122,6 +134,9 @@ const encode = encodeURIComponent;
  *
  * Keep one client per process: its cache is what keeps the credential reads (and the service's KMS bill) down.
  */
+/** How long a token fetched after the service's refresh point is kept: a landed refresh is seen this soon. */
+const PAST_REFRESH_KEEP_MS = 5 * 60_000;
+
 export class TikTokShopAuthClient {
   readonly baseUrl: URL;
   private readonly signer: RequestSigner;
@@ -132,6 +147,7 @@ export class TikTokShopAuthClient {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly marginMs: number;
+  private readonly refreshAheadMs: number;
   private readonly maxCachedShops: number;
   private readonly cached = new Map<string, CachedCredentials>();
   private readonly inFlight = new Map<string, Promise<ShopCredentials>>();
@@ -148,6 +164,7 @@ export class TikTokShopAuthClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.marginMs = options.credentialsMarginMs ?? 5 * 60_000;
+    this.refreshAheadMs = options.serviceRefreshAheadMs ?? 48 * 60 * 60_000;
     this.maxCachedShops = options.maxCachedShops ?? 10_000;
   }
 
@@ -218,8 +235,8 @@ export class TikTokShopAuthClient {
   }
 
   /**
-   * `GET /shops/{shopId}/credentials`: an access token and the shop cipher, kept here until `credentialsMarginMs`
-   * before the token ends. Concurrent callers for one shop share one request. A 404, 409 or 410 forgets what was
+   * `GET /shops/{shopId}/credentials`: an access token and the shop cipher, kept here until the service is due to
+   * refresh it (`serviceRefreshAheadMs` before its end), and never past `credentialsMarginMs` before its end. Concurrent callers for one shop share one request. A 404, 409 or 410 forgets what was
    * kept; a passing failure (503, no answer) hands out the kept token while it still has 30 seconds left.
    */
   getShopCredentials(shopId: string): Promise<ShopCredentials> {
@@ -269,13 +286,24 @@ export class TikTokShopAuthClient {
     Object.freeze(credentials);
     if (generation !== this.generation) return credentials;
     this.cached.delete(shopId);
-    const keepUntil = credentials.accessTokenExpiresAt.getTime() - this.marginMs;
+    const keepUntil = this.keepUntil(credentials);
     if (keepUntil > this.now().getTime()) {
       this.cached.set(shopId, { credentials, keepUntil });
       const oldest = this.cached.keys().next();
       if (this.cached.size > this.maxCachedShops && !oldest.done) this.cached.delete(oldest.value);
     }
     return credentials;
+  }
+
+  /**
+   * Until the service is due to refresh the token (after which TikTok may refuse it); for a token past that point,
+   * a few minutes, so that a refresh that lands is seen soon; never past the margin before its end.
+   */
+  private keepUntil(credentials: ShopCredentials): number {
+    const expiresAt = credentials.accessTokenExpiresAt.getTime();
+    const now = this.now().getTime();
+    const beforeRefresh = expiresAt - this.refreshAheadMs;
+    return Math.min(beforeRefresh > now ? beforeRefresh : now + PAST_REFRESH_KEEP_MS, expiresAt - this.marginMs);
   }
 
   private lastsAnother(credentials: ShopCredentials, ms: number): boolean {
@@ -321,10 +349,10 @@ export class TikTokShopAuthClient {
 
       if (status >= 200 && status < 300) return this.parseAnswer(call.schema, status, text);
       const error = this.refusal(status, text, retryAfter);
-      const delay =
-        status === 503 || status === 429
-          ? retryDelayMs(attempt, error.retryAfterSeconds, this.retry, this.random)
-          : undefined;
+      // A POST is tried again only when the service said it did nothing (its own 503 codes, or throttling): an
+      // API Gateway 503 may come after the integration did the work, and a claim or exchange cannot be done twice.
+      const retryable = status === 429 || (status === 503 && (idempotent || !(error instanceof UnknownServiceError)));
+      const delay = retryable ? retryDelayMs(attempt, error.retryAfterSeconds, this.retry, this.random) : undefined;
       if (delay === undefined) throw error;
       await this.sleep(delay);
     }

@@ -8,9 +8,15 @@ export interface TikTokShopAuthStackProps extends StackProps, Omit<TikTokShopAut
   readonly appSecretName?: string;
 }
 
+/** The stack's name by default, and the name its bus has always had in it. */
+export const DEFAULT_STACK_NAME = 'TikTokShopAuth';
+const LEGACY_EVENT_BUS_NAME = 'tiktok-shop-auth';
+
 /**
  * One TikTok app: the `TikTokShopAuth` construct in a stack of its own, with the outputs a deployer needs. The
- * construct's id `Default` keeps every resource's logical id as it was before the construct existed.
+ * construct's id `Default` keeps every resource's logical id as it was before the construct existed, and the stack
+ * named `TikTokShopAuth` keeps the bus name it always had (a new name would replace the bus and its archive); any
+ * other stack's bus is named after that stack.
  */
 export class TikTokShopAuthStack extends Stack {
   public readonly service: TikTokShopAuth;
@@ -20,6 +26,7 @@ export class TikTokShopAuthStack extends Stack {
     const { appSecretName, ...settings } = props;
     this.service = new TikTokShopAuth(this, 'Default', {
       ...settings,
+      eventBusName: props.eventBusName ?? (this.stackName === DEFAULT_STACK_NAME ? LEGACY_EVENT_BUS_NAME : undefined),
       ...(appSecretName ? { appSecret: Secret.fromSecretNameV2(this, 'AppSecret', appSecretName) } : {}),
     });
     const { service } = this;

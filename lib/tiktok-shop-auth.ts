@@ -1,4 +1,4 @@
-import { Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { ApiMapping, DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -7,6 +7,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import * as z from 'zod';
 import type { Market } from '../lambdas/domain/markets';
 import { ROUTES } from '../lambdas/shared/routes';
 import { AppSecret } from './constructs/app-secret';
@@ -59,23 +60,29 @@ export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
   readonly alarmEmail?: string;
   /**
    * The table of grants, shops and one-time values, when you bring your own: it must have the keys, indexes and TTL
-   * attribute of `lambdas/adapters/dynamodb/table-design.ts`. @default a table of its own (encrypted, PITR)
+   * attribute of `lambdas/adapters/dynamodb/table-design.ts`. Import it with its encryption key
+   * (`Table.fromTableAttributes({ tableName, encryptionKey })`) when it has a customer-managed one, so that the
+   * functions are granted its use. @default a table of its own (encrypted, PITR)
    */
   readonly table?: ITable;
   /** The KMS key that seals tokens, when you bring your own. @default a key of its own, rotated yearly */
   readonly sealingKey?: IKey;
-  /** The secret holding `{"app_key", "app_secret"}`, when you bring your own. @default a new one, to fill */
+  /**
+   * The secret holding `{"app_key", "app_secret"}`, when you bring your own; import it with its encryption key when
+   * it has a customer-managed one. @default a new one, to fill
+   */
   readonly appSecret?: ISecret;
   /** The bus for lifecycle events, when you bring your own. @default a bus of its own, with a year's archive */
   readonly eventBus?: IEventBus;
-  /** The name of the bus it creates. @default a name unique to this construct in its stack */
+  /** The name of the bus it creates (unused with `eventBus`). @default a name unique to this construct's path */
   readonly eventBusName?: string;
   /** A domain of your own for the API. @default the API's execute-api URL */
   readonly customDomain?: TikTokShopAuthDomain;
   /**
-   * What happens to the table, the keys and the secret it creates when the stack goes. `DESTROY` suits short-lived
-   * environments; in production, deleting any of them makes every seller authorize again.
-   * @default RemovalPolicy.RETAIN
+   * What happens to the table, the keys and the secret it creates when the stack goes: `RETAIN` or `DESTROY`.
+   * `DESTROY` suits short-lived environments; in production, deleting any of them makes every seller authorize
+   * again. (The log groups, their key and the alarm topic's key go with the stack either way: they hold no seller's
+   * data that outlives it.) @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -93,6 +100,8 @@ export class TikTokShopAuth extends Construct {
   public readonly api: ServiceApi;
   /** The API's base URL, ending in `/`: the custom domain's when there is one. */
   public readonly url: string;
+  /** The custom domain, when there is one: point a DNS alias at its `regionalDomainName`. */
+  public readonly domainName?: DomainName;
   /** Paste into Partner Center as the app's Redirect URL. */
   public readonly redirectUrl: string;
   /** Paste into Partner Center as the app's webhook URL. */
@@ -108,7 +117,11 @@ export class TikTokShopAuth extends Construct {
 
   constructor(scope: Construct, id: string, props: TikTokShopAuthProps) {
     super(scope, id);
+    checkProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
+      throw new Error(`TikTokShopAuth removalPolicy: RETAIN or DESTROY, not ${removalPolicy}`);
+    }
     this.table = props.table ?? ownTable(this, removalPolicy);
     this.sealingKey = props.sealingKey ?? ownKey(this, removalPolicy);
     this.appSecret = props.appSecret ?? ownSecret(this, removalPolicy);
@@ -124,7 +137,8 @@ export class TikTokShopAuth extends Construct {
       accessLogEncryptionKey: props.logEncryptionKey,
     });
     const logs = { logRetention: props.logRetention, logEncryptionKey: props.logEncryptionKey };
-    this.url = props.customDomain ? withDomain(this, this.api, props.customDomain) : this.api.url;
+    this.domainName = props.customDomain ? withDomain(this, this.api, props.customDomain) : undefined;
+    this.url = props.customDomain ? `https://${props.customDomain.domainName}/` : this.api.url;
     this.redirectUrl = `${this.url}oauth/callback`;
     this.webhookUrl = `${this.url}webhooks/tiktok`;
 
@@ -188,6 +202,38 @@ export class TikTokShopAuth extends Construct {
   }
 }
 
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** The settings the functions would otherwise refuse when they start, after a deploy that went through. */
+const propsSchema = z.object({
+  serviceId: z.string().trim().min(1, 'required: the service id from Partner Center'),
+  successUrl: httpUrl,
+  claimUrl: httpUrl,
+  errorUrl: httpUrl,
+  authorizeUrlRow: httpUrl,
+  authorizeUrlUs: httpUrl,
+  tiktokAuthBaseUrl: httpUrl,
+  tiktokApiBaseUrl: httpUrl,
+  reminderMilestones: z.array(z.number().int().min(1).max(999)).min(1),
+  reminderEmail: z.email(),
+  alarmEmail: z.email(),
+  refreshAheadHours: z.number().int().min(1).max(144),
+  refreshConcurrency: z.number().int().min(2).max(50),
+});
+
+/** Names every prop that is wrong, before anything is built. Values only known at deploy time (tokens) pass. */
+function checkProps(props: TikTokShopAuthProps): void {
+  const known = Object.fromEntries(
+    Object.entries(props).filter(
+      ([key, value]) => key in propsSchema.shape && value !== undefined && !Token.isUnresolved(value),
+    ),
+  );
+  const parsed = propsSchema.partial().safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`TikTokShopAuth props: ${problems}`);
+  }
+}
+
 /** The table of its own, kept with its key unless the environment is short-lived. */
 function ownTable(scope: Construct, removalPolicy: RemovalPolicy): ITable {
   const grants = new GrantTable(scope, 'Grants');
@@ -213,12 +259,12 @@ function ownSecret(scope: Construct, removalPolicy: RemovalPolicy): ISecret {
   return secret;
 }
 
-/** The API under a domain of its own: the base URL the outputs and Partner Center use. */
-function withDomain(scope: Construct, api: ServiceApi, domain: TikTokShopAuthDomain): string {
+/** The API under a domain of its own, which the outputs and Partner Center then use. */
+function withDomain(scope: Construct, api: ServiceApi, domain: TikTokShopAuthDomain): DomainName {
   const domainName = new DomainName(scope, 'Domain', {
     domainName: domain.domainName,
     certificate: domain.certificate,
   });
   new ApiMapping(scope, 'DomainMapping', { api: api.api, domainName, stage: api.stage });
-  return `https://${domain.domainName}/`;
+  return domainName;
 }

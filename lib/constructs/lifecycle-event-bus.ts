@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../lambdas/domain/events';
 
 export interface LifecycleEventBusProps {
-  /** @default 'tiktok-shop-auth' */
+  /** @default 'tiktok-shop-auth' (the construct `TikTokShopAuth` always gives one) */
   readonly eventBusName?: string;
   /** How long the archive keeps events for replay. @default Duration.days(365) */
   readonly archiveRetention?: Duration;

@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -115,6 +115,25 @@ describe('the TikTokShopAuth construct in a stack of your own', () => {
     );
     expect(Object.keys(longer).length).toBe(9);
     for (const group of Object.values(longer)) expect(group.Properties.RetentionInDays).toBe(731);
+  });
+
+  it('names every wrong prop before building anything, rather than deploying functions that refuse to start', () => {
+    expect(() =>
+      build(() => ({ successUrl: 'app.example.com/ok', refreshAheadHours: 200, reminderMilestones: [] })),
+    ).toThrow(
+      /^TikTokShopAuth props: successUrl: must be an http\(s\) URL; reminderMilestones: .+; refreshAheadHours: .+$/,
+    );
+    expect(() => build(() => ({ removalPolicy: RemovalPolicy.SNAPSHOT }))).toThrow(
+      'TikTokShopAuth removalPolicy: RETAIN or DESTROY, not snapshot',
+    );
+  });
+
+  it('takes values known only at deploy time as they are', () => {
+    const { template } = build((scope) => ({ successUrl: new CfnParameter(scope, 'SuccessUrl').valueAsString }));
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SUCCESS_URL: { Ref: 'SuccessUrl' } }) },
+    });
   });
 
   it('passes the throttles on to the API’s routes', () => {

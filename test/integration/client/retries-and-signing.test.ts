@@ -115,6 +115,20 @@ describe('the client on a bad day (a scripted API)', () => {
     expect(api.requests).toHaveLength(1);
   });
 
+  it('tries a POST again on the service’s own 503, never on API Gateway’s (the work may have been done)', async () => {
+    const claimed = { status: 200, body: { openId: 'open-1', shops: [] } };
+    api.reply(refusal(503, 'TRY_AGAIN', { 'retry-after': '1' }), claimed);
+    await client().claimInstallation({ ticket: 'ticket-1', accountId: 'acc-1' });
+    const triesOnTheServicesOwn = api.requests.length;
+    api.reset();
+    api.reply({ status: 503, body: { message: 'Service Unavailable' } }, claimed);
+
+    const call = client().claimInstallation({ ticket: 'ticket-1', accountId: 'acc-1' });
+
+    await expect(call).rejects.toMatchObject({ status: 503, code: 'HTTP_503' });
+    expect([triesOnTheServicesOwn, api.requests.length]).toEqual([2, 1]);
+  });
+
   it('tries a GET again when the connection drops, never a POST', async () => {
     api.reply({ hangUp: true }, { status: 200, body: { sellers: [] } });
     const listed = await client().listSellersPage();
