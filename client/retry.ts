@@ -16,6 +16,23 @@ export type RetryPolicy = Required<RetryOptions>;
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 10_000 };
 
+/** The options with each unset one (or one set to `undefined`) at its default; a value that could loop is refused. */
+export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+    baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+  };
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
+    throw new RangeError('retry.maxAttempts must be a whole number of tries, at least 1');
+  }
+  for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
+    if (!Number.isFinite(policy[name]) || policy[name] < 0)
+      throw new RangeError(`retry.${name} must be a finite delay`);
+  }
+  return policy;
+}
+
 /**
  * How long to wait after the failed try number `attempt` (1-based), or `undefined` to give up. The service's
  * `retry-after` is honoured, spread by up to one base delay so that callers turned away together do not return

@@ -26,7 +26,7 @@ import {
   UnexpectedResponseError,
   UnknownServiceError,
 } from './errors';
-import { DEFAULT_RETRY, parseRetryAfter, type RetryOptions, type RetryPolicy, retryDelayMs } from './retry';
+import { parseRetryAfter, type RetryOptions, type RetryPolicy, retryDelayMs, retryPolicy } from './retry';
 import { type AwsCredentials, type RequestSigner, regionOfApiUrl, sigV4Signer, unsigned } from './sigv4';
 
 export interface TikTokShopAuthClientOptions {
@@ -122,6 +122,9 @@ interface Call<S extends z.ZodType | undefined> {
 
 const encode = encodeURIComponent;
 
+/** How long a token fetched after the service's refresh point is kept: a landed refresh is seen this soon. */
+const PAST_REFRESH_KEEP_MS = 5 * 60_000;
+
 /**
  * A client for tiktok-shop-auth's internal API, for the app's services: every internal route as a method, requests
  * signed with SigV4, answers validated, refusals as error classes (see `errors.ts`), tries again on 503 honouring
@@ -134,9 +137,6 @@ const encode = encodeURIComponent;
  *
  * Keep one client per process: its cache is what keeps the credential reads (and the service's KMS bill) down.
  */
-/** How long a token fetched after the service's refresh point is kept: a landed refresh is seen this soon. */
-const PAST_REFRESH_KEEP_MS = 5 * 60_000;
-
 export class TikTokShopAuthClient {
   readonly baseUrl: URL;
   private readonly signer: RequestSigner;
@@ -161,7 +161,7 @@ export class TikTokShopAuthClient {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = retryPolicy(options.retry);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.marginMs = options.credentialsMarginMs ?? 5 * 60_000;
     this.refreshAheadMs = options.serviceRefreshAheadMs ?? 48 * 60 * 60_000;
@@ -378,10 +378,9 @@ export class TikTokShopAuthClient {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (cause) {
-      throw new UnexpectedResponseError(`the service answered ${status} with a body that is not JSON`, status, [], {
-        cause,
-      });
+    } catch {
+      // Not kept as the cause: JSON.parse's message quotes the body around the fault, which may be a token.
+      throw new UnexpectedResponseError(`the service answered ${status} with a body that is not JSON`, status, []);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {

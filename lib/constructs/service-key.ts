@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
  * or the caller is an AWS service: a grant is a second, invisible key policy, and nothing of this service makes
  * one itself. Control Tower's CT.KMS.PR.3 asks for exactly this statement.
  */
-export function grantsOnlyForAwsServices(): PolicyStatement {
+function grantsOnlyForAwsServices(): PolicyStatement {
   return new PolicyStatement({
     sid: 'GrantsOnlyForAwsServices',
     effect: Effect.DENY,

@@ -4,14 +4,6 @@ import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import { serviceKey } from './service-key';
 
-export interface ServiceLogsKeyProps {
-  /**
-   * The log groups it encrypts go with the stack; so may the key.
-   * @default RemovalPolicy.DESTROY
-   */
-  readonly removalPolicy?: RemovalPolicy;
-}
-
 const SINGLETON_ID = 'TikTokShopAuthLogsKey';
 
 /**
@@ -28,12 +20,13 @@ export class ServiceLogsKey extends Construct {
 
   public readonly key: Key;
 
-  constructor(scope: Construct, id: string, props: ServiceLogsKeyProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
     this.key = serviceKey(this, 'Key', {
       description: 'Encrypts the tiktok-shop-auth log groups',
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+      // The log groups it encrypts go with the stack; so does the key.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.key.addToResourcePolicy(
       new PolicyStatement({

@@ -257,6 +257,8 @@ describe('the deployed composition, on moto and the TikTok Shop sandbox', () => 
 
       const failed = await world.sandbox.sendWebhook(webhook);
       world.proxy.clearFaults();
+      // TikTok's retry, sent now: the functions run on the real clock, so the sandbox's own (2 minutes later) never
+      // falls due here. Same body, same notification id, as TikTok resends it.
       const retried = await world.sandbox.sendWebhook(webhook);
 
       expect(failed).toMatchObject({ status: 500 });
@@ -512,6 +514,13 @@ describe('the deployed composition, on moto and the TikTok Shop sandbox', () => 
       const outputs = world.functionOutputs();
       await world.observe();
 
+      // Every function logged something: a broken capture would otherwise find nothing anywhere.
+      expect(
+        Object.entries(outputs)
+          .filter(([, output]) => output.trim() === '')
+          .map(([name]) => name),
+      ).toEqual([]);
+      expect(Object.keys(outputs)).toHaveLength(8);
       for (const [name, output] of Object.entries(outputs)) {
         expect({ name, found: [...secrets.found(output), ...renewalStates.found(output)] }).toEqual({
           name,

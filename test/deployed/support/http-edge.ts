@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import * as z from 'zod';
 import { matchPath } from '../../../lambdas/shared/routes';
 import { toApiGatewayEvent, writeResult } from '../../../local/gateway';
 import type { TikTokSandbox } from '../../../local/sandbox/tiktok-sandbox';
+import { readBody } from './iam-proxy';
 import type { RouteSpec } from './synthesized-stack';
 
 /** What a function behind an HTTP API route answers (payload format 2.0). */
@@ -13,15 +14,6 @@ const httpResult = z.object({
   body: z.string().optional(),
   isBase64Encoded: z.boolean().optional(),
 });
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -47,7 +47,8 @@ interface Fault {
 
 const JSON_ERROR_TYPES: Readonly<Record<string, string>> = { sqs: 'com.amazonaws.sqs#AccessDenied' };
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+/** A request's whole body. */
+export function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -225,6 +225,18 @@ describe('the client on a bad day (a scripted API)', () => {
     expect(JSON.stringify(failure)).not.toContain('secret-token-value');
   });
 
+  it('refuses a body that is not JSON without quoting any of it, nor keeping the parser’s quote as a cause', async () => {
+    api.reply({ status: 200, raw: '{"accessToken":"secret-token-value","x":}' });
+
+    const failure = await client()
+      .getShopCredentials('7494000000000000101')
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(UnexpectedResponseError);
+    expect((failure as Error).cause).toBeUndefined();
+    expect(`${String((failure as Error).message)} ${JSON.stringify(failure)}`).not.toContain('secret-token');
+  });
+
   it('names an answer that is not the service’s by its status (API Gateway’s 403)', async () => {
     api.reply({ status: 403, body: { message: 'Forbidden' } });
 

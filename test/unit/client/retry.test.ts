@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs } from '../../../client/retry';
+import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, retryPolicy } from '../../../client/retry';
 
 describe('when the client tries again', () => {
   const policy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -25,6 +25,20 @@ describe('when the client tries again', () => {
     expect(ceilings).toEqual([100, 200, 400]);
     expect(tenth).toBeCloseTo(20, 6);
     expect(capped).toBe(1_000);
+  });
+
+  it('fills an option left unset, or set to undefined, with its default, so that tries always end', () => {
+    expect(retryPolicy({ maxAttempts: undefined, maxDelayMs: 500 })).toEqual({ ...DEFAULT_RETRY, maxDelayMs: 500 });
+    expect(retryPolicy()).toEqual(DEFAULT_RETRY);
+  });
+
+  it.each([
+    [{ maxAttempts: 0 }, 'retry.maxAttempts must be a whole number of tries, at least 1'],
+    [{ maxAttempts: Number.POSITIVE_INFINITY }, 'retry.maxAttempts must be a whole number of tries, at least 1'],
+    [{ baseDelayMs: Number.NaN }, 'retry.baseDelayMs must be a finite delay'],
+    [{ maxDelayMs: -1 }, 'retry.maxDelayMs must be a finite delay'],
+  ])('refuses %j, which could try forever or never wait', (options, message) => {
+    expect(() => retryPolicy(options)).toThrow(message);
   });
 
   it('gives up after the last try', () => {
