@@ -42,7 +42,7 @@ export interface Assumptions {
   readonly webhooksPerShopPerDay: number;
   /**
    * Whether the app's services read credentials through the client (`tiktok-shop-auth/client`), which keeps each
-   * shop's until `callerMarginMinutes` before its token ends, or ask the service on every request of theirs.
+   * shop's until the service is due to refresh it, or ask the service on every request of theirs.
    */
   readonly caller: 'client' | 'uncached';
   /** Uncached callers only: how often they ask for a shop's credentials. */
@@ -51,10 +51,13 @@ export interface Assumptions {
   readonly callerProcesses: number;
   /** Client callers: how often a day each such process starts afresh with an empty cache (deploys, scaling, recycling). */
   readonly callerStartsPerDay: number;
-  /** Client callers: how long before a token's end the client asks again (its `credentialsMarginMs`). */
-  readonly callerMarginMinutes: number;
-  /** TikTok's access tokens last 7 days. */
-  readonly accessTokenDays: number;
+  /**
+   * Client callers: past the service's refresh point, the client keeps a token this long, then asks again, until the
+   * refresh sweep (every `refreshSweepMinutes`) has replaced it.
+   */
+  readonly callerPastRefreshKeepMinutes: number;
+  /** How often the refresh sweep runs. */
+  readonly refreshSweepMinutes: number;
   /** Access tokens last 7 days and are refreshed 48 hours ahead: about every 5 days. */
   readonly refreshEveryDays: number;
   /** Authorizations (callbacks) per seller per year: the yearly renewal and a few re-authorizations. */
@@ -120,8 +123,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   credentialReadsPerShopPerDay: 24,
   callerProcesses: 4,
   callerStartsPerDay: 1,
-  callerMarginMinutes: 5,
-  accessTokenDays: 7,
+  callerPastRefreshKeepMinutes: 5,
+  refreshSweepMinutes: 30,
   refreshEveryDays: 5,
   authorizationsPerSellerPerYear: 1.5,
   tracedShare: 0.05,
@@ -145,15 +148,14 @@ const DAYS_PER_MONTH = 30.4;
  * The credential reads that reach the service, per shop and day. Uncached callers: as many as they make. Callers
  * through the client: each process asks once per token it keeps, and once more each time it starts afresh.
  *
- * How long a process keeps a token: until `callerMarginMinutes` before its end. But a token is not new when it is
- * read: the service refreshed it `refreshEveryDays` ago at most, and refreshes it again 48 hours before its end,
- * well before the client's margin. So a process that asks again gets the next token, and asks once per refresh:
- * every `refreshEveryDays` (5), not every 7 days less the margin, whichever is shorter.
+ * How long a process keeps a token: until the service is due to refresh it (48 hours before its end), so each
+ * process asks once per refresh, every `refreshEveryDays`. Past that point it asks every
+ * `callerPastRefreshKeepMinutes` until the sweep has refreshed the token: half a sweep interval on average.
  */
 export function credentialReadsPerShopPerDay(a: Assumptions): number {
   if (a.caller === 'uncached') return a.credentialReadsPerShopPerDay;
-  const keptDays = Math.min(a.accessTokenDays - a.callerMarginMinutes / (24 * 60), a.refreshEveryDays);
-  return a.callerProcesses * (1 / keptDays + a.callerStartsPerDay);
+  const readsPerRefresh = 1 + a.refreshSweepMinutes / 2 / a.callerPastRefreshKeepMinutes;
+  return a.callerProcesses * (readsPerRefresh / a.refreshEveryDays + a.callerStartsPerDay);
 }
 const SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400;
 

@@ -70,24 +70,27 @@ describe('the cost model', () => {
     expect(line(cached, 'KMS', /requests/)).toBeLessThan(line(hourly, 'KMS', /requests/) / 5);
   });
 
-  it('has callers read through the client by default: per process, once per refreshed token and once per start', () => {
+  it('has callers read through the client by default: per process, once per refresh, the re-reads until the sweep has refreshed, and once per start', () => {
+    // Past the refresh point the client asks every 5 minutes; the sweep (every 30) refreshes 15 minutes in on average.
+    const perRefresh = 1 + 15 / 5;
+
     expect(DEFAULT_ASSUMPTIONS.caller).toBe('client');
-    expect(credentialReadsPerShopPerDay(DEFAULT_ASSUMPTIONS)).toBeCloseTo(4 * (1 / 5 + 1), 10);
+    expect(credentialReadsPerShopPerDay(DEFAULT_ASSUMPTIONS)).toBeCloseTo(4 * (perRefresh / 5 + 1), 10);
     expect(credentialReadsPerShopPerDay({ ...DEFAULT_ASSUMPTIONS, callerProcesses: 1, callerStartsPerDay: 0 })).toBe(
-      1 / 5,
+      perRefresh / 5,
     );
   });
 
-  it('keeps a token its whole life less the margin when the service refreshes less often than that', () => {
-    const rarely = { ...DEFAULT_ASSUMPTIONS, callerProcesses: 1, callerStartsPerDay: 0, refreshEveryDays: 10 };
+  it('reads less past the refresh point when the sweep runs more often', () => {
+    const often = { ...DEFAULT_ASSUMPTIONS, callerProcesses: 1, callerStartsPerDay: 0, refreshSweepMinutes: 10 };
 
-    expect(credentialReadsPerShopPerDay(rarely)).toBeCloseTo(1 / (7 - 5 / (24 * 60)), 12);
+    expect(credentialReadsPerShopPerDay(often)).toBeCloseTo((1 + 1) / 5, 12);
   });
 
   it('prices each credential read the client lets through as one API request', () => {
     const none = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, callerProcesses: 0 });
     const one = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, callerProcesses: 1 });
-    const reads = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller * (1 / 5 + 1) * 30.4;
+    const reads = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller * (4 / 5 + 1) * 30.4;
 
     expect(line(one, 'API Gateway', /requests/) - line(none, 'API Gateway', /requests/)).toBeCloseTo(reads / 1e6, 6);
   });
