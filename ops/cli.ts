@@ -442,6 +442,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       fail('UNEXPECTED_RESPONSE', message, message, error.status);
       return EXIT.refused;
     }
+    // The SDK's default chain found no AWS credentials to sign with: nothing was sent.
+    if (error instanceof Error && error.name === 'CredentialsProviderError') {
+      const message = `no AWS credentials to sign requests with (${error.message})`;
+      fail('NO_CREDENTIALS', message, message);
+      return EXIT.unreachable;
+    }
     throw error;
   }
 }

@@ -1,7 +1,6 @@
 import {
   RefreshPausedError,
   ServiceUnreachableError,
-  ShopNotFoundError,
   TikTokShopAuthClient,
   type TikTokShopAuthClientOptions,
   TikTokShopAuthError,
@@ -108,10 +107,16 @@ describe('the client on a bad day (a scripted API)', () => {
     expect(sleeps).toEqual([100, 200]);
   });
 
-  it('does not try again a refusal that will not change (404, 409, 410, 422, 500)', async () => {
-    api.reply(refusal(404, 'SHOP_NOT_FOUND'));
+  it.each([
+    [404, 'SHOP_NOT_FOUND'],
+    [409, 'REAUTH_REQUIRED'],
+    [410, 'SHOP_REVOKED'],
+    [422, 'CODE_REFUSED'],
+    [500, 'INTERNAL'],
+  ])('does not try again a refusal that will not change (%i %s)', async (status, code) => {
+    api.reply(refusal(status, code));
 
-    await expect(client().getShopCredentials('nope')).rejects.toThrow(ShopNotFoundError);
+    await expect(client().getShopCredentials('nope')).rejects.toMatchObject({ status, code });
     expect(api.requests).toHaveLength(1);
   });
 

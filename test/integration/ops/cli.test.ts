@@ -330,10 +330,50 @@ describe('the operator CLI against a deployed stack', () => {
     service = await startLocalService({ port: 0, env: {}, schedules: false });
   });
   afterAll(() => service.stop());
+  const saved = { ...process.env };
   beforeEach(() => {
     cloudFormation.reset();
     process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
     process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('says, as JSON with exit code 3, that it found no AWS credentials to sign with', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'TikTokShopAuth',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [{ OutputKey: 'InternalApiUrl', OutputValue: `${service.url}/` }],
+        },
+      ],
+    });
+    // Nothing for the SDK's default chain to find, and no instance metadata to wait for.
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+      delete process.env[name];
+    }
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const out: string[] = [];
+
+    const code = await runCli(['--json', '--stack', 'TikTokShopAuth', 'sellers'], {
+      out: (line) => out.push(line),
+      err: () => {},
+      env: {},
+      resolveStack: (name) =>
+        stackTarget(name, { region: 'eu-west-1', cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }) }),
+    });
+
+    expect(code).toBe(EXIT.unreachable);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({
+      error: { code: 'NO_CREDENTIALS', message: expect.stringContaining('no AWS credentials') },
+    });
   });
 
   it('finds the internal API in the stack’s outputs and signs each request with SigV4', async () => {
