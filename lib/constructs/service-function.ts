@@ -4,7 +4,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { packageRoot } from '../package-root';
@@ -114,13 +114,7 @@ export class ServiceFunction extends Construct {
         ...(props.timeBudgetMs === undefined ? {} : { TIME_BUDGET_MS: String(props.timeBudgetMs) }),
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        bundleAwsSDK: true,
-      },
+      bundling: handlerBundling(),
     });
 
     Validations.of(this.role).acknowledge({
@@ -133,6 +127,27 @@ export class ServiceFunction extends Construct {
       "It reaches only public endpoints (TikTok's APIs, and AWS services over TLS with IAM) and nothing in a private network; a VPC would add NAT gateways or interface endpoints to every deployment and guard no data.",
     );
   }
+}
+
+/**
+ * How every handler is bundled (the benchmarks build with the same): one minified CommonJS file with its source map,
+ * the AWS SDK inside it (a pinned version, and faster to load than the runtime's copy from many files). Packages are
+ * read from their ES modules (`module` before `main`): esbuild can drop what a handler never imports from them, where
+ * the SDK's CommonJS builds are one file per package. The SDK's credential chain is replaced by the one a function
+ * uses (`lambdas/shared/lambda-credentials.ts`).
+ */
+export function handlerBundling() {
+  return {
+    minify: true,
+    sourceMap: true,
+    target: 'node24',
+    format: OutputFormat.CJS,
+    bundleAwsSDK: true,
+    mainFields: ['module', 'main'],
+    esbuildArgs: {
+      '--alias': `@aws-sdk/credential-provider-node=${join(packageRoot(), 'lambdas', 'shared', 'lambda-credentials.ts')}`,
+    },
+  } satisfies BundlingOptions;
 }
 
 /**

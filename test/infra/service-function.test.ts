@@ -84,5 +84,14 @@ describe('ServiceFunction', () => {
     expect(code.includes('the one route whose answer carries a token')).toBe(false);
     expect(code.includes('function getShopCredentials(')).toBe(false);
     expect(statSync(join(dir, 'index.js.map')).size).toBeGreaterThan(0);
+
+    // What went in, from the source map: the SDK's ES modules, and the function's credential chain, not the SDK's.
+    const sources: string[] = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')).sources;
+    expect(sources.some((source) => source.endsWith('lambdas/shared/lambda-credentials.ts'))).toBe(true);
+    expect(
+      sources.filter((source) => /credential-provider-node|nested-clients|credential-provider-sso/.test(source)),
+    ).toEqual([]);
+    expect(sources.filter((source) => source.includes('@aws-sdk/client-dynamodb/dist-cjs'))).toEqual([]);
+    expect(sources.some((source) => source.includes('@aws-sdk/client-dynamodb/dist-es'))).toBe(true);
   });
 });
