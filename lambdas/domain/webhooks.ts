@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { WebhookReceipts } from '../ports';
 import type { Dependencies } from './dependencies';
 import type { EventDetails } from './events';
@@ -37,10 +37,18 @@ const SELLER_DEAUTHORIZATION = 6;
 const UPCOMING_AUTHORIZATION_EXPIRATION = 7;
 
 /** An id TikTok sends as a string or a number; empty, null or anything else reads as absent. */
-const optionalId = z
-  .union([z.string().trim().min(1).max(256), z.number().int().nonnegative().transform(String)])
-  .optional()
-  .catch(undefined);
+const optionalId = z.catch(
+  z.optional(
+    z.union([
+      z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
+      z.pipe(z.int().check(z.nonnegative()), z.transform(String)),
+    ]),
+  ),
+  undefined,
+);
+
+/** Digits, spaces around them allowed, as a number. */
+const numericString = (pattern: RegExp) => z.pipe(z.string().check(z.trim(), z.regex(pattern)), z.transform(Number));
 
 /** 10^11 seconds is in the year 5138; as milliseconds it is 1973. */
 const MILLISECONDS_FROM = 1e11;
@@ -48,10 +56,13 @@ const MILLISECONDS_FROM = 1e11;
 const LATEST_SECONDS = 253_402_300_799;
 
 /** Unix seconds as a number or a numeric string; a value in milliseconds is read as such. */
-const unixSeconds = z
-  .union([z.number().nonnegative(), z.string().trim().regex(/^\d+$/).transform(Number)])
-  .transform((value) => Math.floor(value > MILLISECONDS_FROM ? value / 1000 : value))
-  .pipe(z.number().max(LATEST_SECONDS));
+const unixSeconds = z.pipe(
+  z.pipe(
+    z.union([z.number().check(z.nonnegative()), numericString(/^\d+$/)]),
+    z.transform((value: number) => Math.floor(value > MILLISECONDS_FROM ? value / 1000 : value)),
+  ),
+  z.number().check(z.lte(LATEST_SECONDS)),
+);
 
 /**
  * TikTok's envelope, read leniently once the signature has proved it is TikTok's: every signed JSON object with a
@@ -61,28 +72,24 @@ const unixSeconds = z
  * changes a grant.
  */
 export const webhookSchema = z.object({
-  type: z.union([
-    z.number().int().nonnegative(),
-    z
-      .string()
-      .trim()
-      .regex(/^\d{1,9}$/)
-      .transform(Number),
-  ]),
+  type: z.union([z.int().check(z.nonnegative()), numericString(/^\d{1,9}$/)]),
   tts_notification_id: optionalId,
   shop_id: optionalId,
-  timestamp: unixSeconds.optional().catch(undefined),
-  data: z
-    .unknown()
-    .optional()
-    .transform((data) => data ?? {}),
+  timestamp: z.catch(z.optional(unixSeconds), undefined),
+  data: z.pipe(
+    z.optional(z.unknown()),
+    z.transform((data) => data ?? {}),
+  ),
 });
 export type Webhook = z.output<typeof webhookSchema>;
 /** A webhook with the time it counts as sent, in Unix seconds. */
 type DatedWebhook = Webhook & { readonly timestamp: number };
 
 /** Type 7's `expiration_time`: Unix seconds, a string in TikTok's sample, a number elsewhere. */
-const expirationTime = unixSeconds.pipe(z.number().positive()).transform((seconds) => new Date(seconds * 1000));
+const expirationTime = z.pipe(
+  z.pipe(unixSeconds, z.number().check(z.positive())),
+  z.transform((seconds: number) => new Date(seconds * 1000)),
+);
 
 export interface WebhookSettings {
   readonly reminders: ReminderSettings;
@@ -103,7 +110,8 @@ export type WebhookDependencies = Pick<Dependencies, 'store' | 'clock' | 'events
 /**
  * A verified webhook (design flow 8):
  * 1. one older than receipts are kept is a replay (TikTok stops retrying within a day): ignored before any write;
- * 2. claim the delivery's receipt, so a duplicate has no second effect;
+ * 2. one that may change a grant (type 6 or 7, naming a shop, with its sending time) claims its delivery's receipt,
+ *    so a duplicate has no second effect; any other is only forwarded, and keeps no receipt (see `forward`);
  * 3. act on it: type 6 revokes the shop (and the grant, with its tokens, when no active shop is left); type 7
  *    records the end of the authorization and goes through the renewal reminders. Either is stale, and changes
  *    nothing, when the seller authorized after it was sent: that rule sits in the conditional writes themselves;
@@ -122,29 +130,29 @@ export async function receiveWebhook(
     deps.log.info('ignoring a webhook older than its receipt would be kept: a replay', { deliveryId });
     return 'stale';
   }
-  const claim = await deps.receipts.claim(deliveryId, now, new Date(now.getTime() + settings.inProgressMs));
-  if (claim === 'done-already') return 'duplicate';
-  if (claim === 'in-progress') return 'in-progress';
-  try {
+  if (!mayChangeAGrant(received)) {
     const shop = webhook.shop_id ? await deps.store.findShop(webhook.shop_id) : undefined;
-    // Types 6 and 7 change a grant only if sent after its authorization: one whose sending time is unknown can never
-    // be shown to be, and taking its arrival instead would let a late retry revoke a newer authorization.
-    const actOn = shop && received.timestamp !== undefined ? shop : undefined;
-    if (
-      shop &&
-      !actOn &&
-      (webhook.type === SELLER_DEAUTHORIZATION || webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION)
-    ) {
+    if (shop && (webhook.type === SELLER_DEAUTHORIZATION || webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION)) {
+      // It can never be shown to be sent after the authorization: taking its arrival instead would let a late retry
+      // revoke a newer one.
       deps.log.warn('webhook without a readable timestamp: forwarded, not acted on', {
         deliveryId,
         type: webhook.type,
         shopId: shop.shopId,
       });
     }
+    await forward(webhook, deliveryId, shop, deps, now);
+    return 'processed';
+  }
+  const claim = await deps.receipts.claim(deliveryId, now, new Date(now.getTime() + settings.inProgressMs));
+  if (claim === 'done-already') return 'duplicate';
+  if (claim === 'in-progress') return 'in-progress';
+  try {
+    const shop = webhook.shop_id ? await deps.store.findShop(webhook.shop_id) : undefined;
     let applied: Written | 'stale' | undefined;
-    if (webhook.type === SELLER_DEAUTHORIZATION && actOn) applied = await deauthorize(actOn, webhook, deliveryId, deps);
-    if (webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION && actOn)
-      applied = await recordUpcomingExpiration(actOn, webhook, deps, settings);
+    if (shop && webhook.type === SELLER_DEAUTHORIZATION) applied = await deauthorize(shop, webhook, deliveryId, deps);
+    if (shop && webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION)
+      applied = await recordUpcomingExpiration(shop, webhook, deps, settings);
     if (applied === 'stale') {
       deps.log.info('ignoring a webhook sent before the seller authorized again', {
         deliveryId,
@@ -156,26 +164,53 @@ export async function receiveWebhook(
       return 'stale';
     }
     if (applied) await deliverAfterCommit(deps, applied.grant, applied.eventIds);
-    const forwarded: EventDetails['TikTok Shop Webhook'] = {
-      eventId: `webhook:${deliveryId}`,
-      occurredAt: now.toISOString(),
-      type: webhook.type,
-      typeName: WEBHOOK_TYPE_NAMES[webhook.type],
-      shopId: webhook.shop_id,
-      openId: shop?.openId,
-      notificationId: webhook.tts_notification_id,
-      timestamp: webhook.timestamp,
-      data: webhook.data,
-    };
-    // Forwarding is not kept in the outbox: TikTok is its outbox. A bus failure fails the delivery, TikTok retries
-    // it, and the retry forwards it with the same event id.
-    await deps.events.publish([{ type: 'TikTok Shop Webhook', detail: forwarded }]);
+    await forward(webhook, deliveryId, shop, deps, now);
     await deps.receipts.complete(deliveryId, new Date(now.getTime() + settings.keepReceiptsMs));
     return 'processed';
   } catch (error) {
     await deps.receipts.release(deliveryId);
     throw error;
   }
+}
+
+/**
+ * Types 6 and 7 change a grant, and only when they name a shop and were sent after its authorization (which needs
+ * their sending time). Every other webhook only passes through, and a receipt for each (a write to claim it and
+ * another to complete it, most of the service's DynamoDB bill at scale) would buy no more than its event id does.
+ */
+function mayChangeAGrant(webhook: Webhook): boolean {
+  return (
+    (webhook.type === SELLER_DEAUTHORIZATION || webhook.type === UPCOMING_AUTHORIZATION_EXPIRATION) &&
+    webhook.shop_id !== undefined &&
+    webhook.timestamp !== undefined
+  );
+}
+
+/**
+ * Forwards a webhook to the bus as `TikTok Shop Webhook`. Not kept in the outbox: TikTok is its outbox. A bus failure
+ * fails the delivery, TikTok retries it, and the retry forwards it with the same event id. A webhook that changes no
+ * grant is forwarded at least once: a duplicate TikTok sends comes again with the same `eventId`, as consumers of
+ * an EventBridge bus must expect of any event.
+ */
+async function forward(
+  webhook: DatedWebhook,
+  deliveryId: string,
+  shop: Shop | undefined,
+  deps: WebhookDependencies,
+  now: Date,
+) {
+  const forwarded: EventDetails['TikTok Shop Webhook'] = {
+    eventId: `webhook:${deliveryId}`,
+    occurredAt: now.toISOString(),
+    type: webhook.type,
+    typeName: WEBHOOK_TYPE_NAMES[webhook.type],
+    shopId: webhook.shop_id,
+    openId: shop?.openId,
+    notificationId: webhook.tts_notification_id,
+    timestamp: webhook.timestamp,
+    data: webhook.data,
+  };
+  await deps.events.publish([{ type: 'TikTok Shop Webhook', detail: forwarded }]);
 }
 
 /**
