@@ -66,6 +66,13 @@ export interface Assumptions {
   readonly tracedShare: number;
   /** Time a warm container keeps its cached data keys and app secret before asking again. */
   readonly cacheMinutes: number;
+  /**
+   * Webhooks a shop gets a year that may change its grant (types 6 and 7): TikTok sends type 7 daily through the last
+   * 30 days of an authorization, and a type 6 when the seller cancels.
+   */
+  readonly grantWebhooksPerShopPerYear: number;
+  /** CloudWatch Logs bills stored logs by their compressed size: JSON log lines compress to about this share. */
+  readonly logCompressedShare: number;
 }
 
 type FunctionName = 'webhook' | 'credentials' | 'callback' | 'refreshWorker' | 'sweeps' | 'sellerApi';
@@ -83,15 +90,25 @@ export interface FunctionProfile {
 /** Lambda's START and REPORT lines in JSON format, per invocation, unless the system log level drops them. */
 const PLATFORM_LOG_BYTES = 600;
 
-/**
- * Durations: compute measured in local mode (npm run bench:webhooks, bench:load), plus an allowance for each AWS
- * call on the path (DynamoDB 6 ms, EventBridge 20 ms, KMS 10 ms, TikTok 250 ms), since local mode has none.
- */
-export type StackProfile = Record<FunctionName, FunctionProfile>;
+/** How the stack is built, as far as the bill goes. */
+export interface StackProfile {
+  /**
+   * Durations: compute measured in local mode (npm run bench:webhooks, bench:load), plus an allowance for each AWS
+   * call on the path (DynamoDB 6 ms, EventBridge 20 ms, KMS 10 ms, TikTok 250 ms), since local mode has none.
+   */
+  readonly functions: Record<FunctionName, FunctionProfile>;
+  /** Where TikTok's webhooks arrive: a route of the HTTP API (charged per request) or the function's own URL (not). */
+  readonly webhookEdge: 'http-api' | 'function-url';
+  /** Which webhooks claim a receipt and complete it (two write units): every one, or those that may change a grant. */
+  readonly webhookReceipts: 'every webhook' | 'grant-changing';
+  /** How long log groups keep what they are sent. */
+  readonly logRetentionMonths: number;
+}
 
-/** The stack as it is now: the hot paths log only their metrics and are not traced. */
-export const STACK: StackProfile = {
-  webhook: { memoryMb: 512, durationMs: 4 + 3 * 6 + 20, logBytes: 258, traced: false },
+/** The functions as they are now: the hot paths log only their metrics and are not traced. */
+const FUNCTIONS: StackProfile['functions'] = {
+  // A webhook that changes no grant: the shop looked up, the event put.
+  webhook: { memoryMb: 512, durationMs: 4 + 6 + 20, logBytes: 258, traced: false },
   credentials: { memoryMb: 256, durationMs: 3 + 2 * 6 + 10, logBytes: 0, traced: false },
   callback: {
     memoryMb: 256,
@@ -109,12 +126,48 @@ export const STACK: StackProfile = {
   sellerApi: { memoryMb: 256, durationMs: 3 + 2 * 6, logBytes: 500 + PLATFORM_LOG_BYTES, traced: true },
 };
 
-/** The stack before the cuts: a log line per webhook and per credentials read, Lambda's lines, tracing on all. */
-export const STACK_BEFORE_CUTS: StackProfile = {
-  ...STACK,
-  webhook: { ...STACK.webhook, logBytes: 703 + PLATFORM_LOG_BYTES, traced: true },
-  credentials: { ...STACK.credentials, logBytes: 420 + PLATFORM_LOG_BYTES, traced: true },
+/** The stack as it is now. */
+export const STACK: StackProfile = {
+  functions: FUNCTIONS,
+  webhookEdge: 'function-url',
+  webhookReceipts: 'grant-changing',
+  logRetentionMonths: 12,
 };
+
+/**
+ * The changes that took the bill down, each on top of the ones before it, from the stack before any of them: what
+ * `npm run cost` prices one by one, and the README's table shows.
+ */
+export const SAVINGS: ReadonlyArray<{ readonly change: string; readonly stack: StackProfile }> = (() => {
+  const start: StackProfile = {
+    ...STACK,
+    functions: {
+      ...FUNCTIONS,
+      webhook: { memoryMb: 512, durationMs: 4 + 3 * 6 + 20, logBytes: 703 + PLATFORM_LOG_BYTES, traced: true },
+      credentials: { ...FUNCTIONS.credentials, logBytes: 420 + PLATFORM_LOG_BYTES, traced: true },
+    },
+    webhookEdge: 'http-api',
+    webhookReceipts: 'every webhook',
+  };
+  const logCuts: StackProfile = {
+    ...start,
+    functions: {
+      ...start.functions,
+      webhook: { ...start.functions.webhook, logBytes: FUNCTIONS.webhook.logBytes, traced: false },
+      credentials: FUNCTIONS.credentials,
+    },
+  };
+  const functionUrl: StackProfile = { ...logCuts, webhookEdge: 'function-url' };
+  return [
+    { change: 'before the cuts (logs, traces, webhooks)', stack: start },
+    { change: 'hot paths log only their metrics, untraced', stack: logCuts },
+    { change: "webhooks on the function's URL, not the HTTP API", stack: functionUrl },
+    { change: 'receipts only for webhooks that may change a grant', stack: STACK },
+  ];
+})();
+
+/** The stack before the log and tracing cuts. */
+export const STACK_BEFORE_CUTS: StackProfile = SAVINGS[0]?.stack ?? STACK;
 
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   shopsPerSeller: 1.5,
@@ -129,6 +182,8 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   authorizationsPerSellerPerYear: 1.5,
   tracedShare: 0.05,
   cacheMinutes: 5,
+  grantWebhooksPerShopPerYear: 31,
+  logCompressedShare: 0.15,
 };
 
 /**
@@ -167,8 +222,10 @@ export interface Line {
 
 /**
  * The month's bill, line by line. Per operation, what the code does:
- * - webhook: 1 API request, 1 invocation; a receipt claimed (PutItem, 1 WRU) and completed (UpdateItem, 1 WRU);
- *   the shop looked up on its index (0.5 RRU); 1 event forwarded; the app secret cached.
+ * - webhook: 1 invocation through the function's URL (an API request when it was a route of the HTTP API); the shop
+ *   looked up on its index (0.5 RRU); 1 event forwarded; the app secret cached. One that may change a grant (types
+ *   6 and 7) also claims a receipt (PutItem, 1 WRU), completes it (UpdateItem, 1 WRU) and writes the grant (2 WRU);
+ *   before, every webhook claimed and completed one.
  * - credentials read: 1 API request, 1 invocation; the shop on its index (0.5 RRU), the grant read strongly
  *   consistent (1 RRU); 1 KMS Decrypt unless the container opened this seller's data key within the cache time.
  * - refresh (per seller, every refreshEveryDays): a message sent, received and deleted (0.3 SQS requests with
@@ -189,7 +246,7 @@ export function monthlyBill(
   prices = PRICES_2026_11,
   outbox: typeof OUTBOX = OUTBOX,
 ): Line[] {
-  const FUNCTIONS = stack;
+  const FUNCTIONS = stack.functions;
   const shops = sellers * a.shopsPerSeller;
   const webhooks = shops * a.webhooksPerShopPerDay * DAYS_PER_MONTH;
   const readsPerShopPerDay = credentialReadsPerShopPerDay(a);
@@ -208,7 +265,10 @@ export function monthlyBill(
     sweeps,
     sellerApi: callbacks * 2,
   };
-  const apiRequests = webhooks + credentialReads + callbacks * 3;
+  const apiRequests = (stack.webhookEdge === 'http-api' ? webhooks : 0) + credentialReads + callbacks * 3;
+  // A receipt's claim and completion (2 write units); a grant-changing webhook also updates the grant (2).
+  const grantWebhooks = Math.min(webhooks, (shops * a.grantWebhooksPerShopPerYear) / 12);
+  const receipted = stack.webhookReceipts === 'every webhook' ? webhooks : grantWebhooks;
 
   // A container serves a given seller again within the cache time only if that seller's reads are that frequent
   // and land on it: the share of reads finding their data key cached.
@@ -227,7 +287,8 @@ export function monthlyBill(
   const secretCalls = concurrentContainers * ((60 / a.cacheMinutes) * 24 * DAYS_PER_MONTH);
 
   const writeUnits =
-    webhooks * 2 +
+    receipted * 2 +
+    grantWebhooks * 2 +
     refreshes * (1 + 2 + 2 + 1 + 2) +
     callbacks * 10 +
     reminders * 2 +
@@ -239,10 +300,13 @@ export function monthlyBill(
     callbacks * 3 +
     sellers * 0.02 +
     outbox.sweepsPerMonth * outbox.readUnitsPerSweep;
-  const storageGb = (sellers * (1.5 + 0.6) + shops * 0.5 + shops * a.webhooksPerShopPerDay * 14 * 0.2) / 1024 / 1024;
+  const receiptsKept = (receipted / DAYS_PER_MONTH) * 14;
+  const storageGb = (sellers * (1.5 + 0.6) + shops * 0.5 + receiptsKept * 0.2) / 1024 / 1024;
   const events = webhooks + refreshes + callbacks + reminders;
   const names = Object.keys(FUNCTIONS) as FunctionName[];
   const logGb = names.reduce((total, name) => total + invocations[name] * FUNCTIONS[name].logBytes, 0) / 1024 ** 3;
+  // At a steady state, the log groups hold as many months of logs as they keep.
+  const logStoredGb = logGb * stack.logRetentionMonths * a.logCompressedShare;
   const traces = names.reduce(
     (total, name) => total + (FUNCTIONS[name].traced ? invocations[name] * a.tracedShare : 0),
     0,
@@ -313,8 +377,8 @@ export function monthlyBill(
     },
     {
       service: 'CloudWatch Logs',
-      what: `${logGb.toFixed(1)} GB ingested and kept a month`,
-      dollars: logGb * (prices.logsIngestionPerGb + prices.logsStoragePerGbMonth),
+      what: `${logGb.toFixed(1)} GB ingested a month, ${logStoredGb.toFixed(0)} GB stored (${stack.logRetentionMonths} months, compressed)`,
+      dollars: logGb * prices.logsIngestionPerGb + logStoredGb * prices.logsStoragePerGbMonth,
     },
     {
       service: 'CloudWatch',
@@ -355,37 +419,49 @@ export function parseAssumptions(argv: readonly string[]): Assumptions {
   return assumptions as unknown as Assumptions;
 }
 
+const total = (lines: readonly Line[]) => lines.reduce((sum, line) => sum + line.dollars, 0);
+const perSellerMonth = (dollars: number, sellers: number) => `$${(dollars / sellers).toFixed(4)}`;
+
 function main() {
   const assumptions = parseAssumptions(process.argv.slice(2));
   console.log('Monthly AWS bill of one tiktok-shop-auth stack (us-east-1 prices of 2026-11, no free tier)\n');
   console.log('Assumptions:', JSON.stringify(assumptions));
-  console.log('Functions:', JSON.stringify(STACK));
+  console.log('Stack:', JSON.stringify(STACK));
   const other: Assumptions = { ...assumptions, caller: assumptions.caller === 'client' ? 'uncached' : 'client' };
   const reads = (a: Assumptions) =>
     `${a.caller === 'client' ? 'callers through the client' : 'callers asking on every request (--uncached)'}: ${credentialReadsPerShopPerDay(a).toFixed(2)} credential reads a shop a day`;
   console.log(`Credentials: ${reads(assumptions)} (else, ${reads(other)})\n`);
   for (const sellers of [1_000, 100_000, 1_000_000]) {
     const lines = monthlyBill(sellers, assumptions);
-    const total = lines.reduce((sum, line) => sum + line.dollars, 0);
-    const otherTotal = monthlyBill(sellers, other).reduce((sum, line) => sum + line.dollars, 0);
-    const before = monthlyBill(sellers, assumptions, STACK_BEFORE_CUTS).reduce((sum, line) => sum + line.dollars, 0);
+    const bill = total(lines);
     const withoutOutbox = monthlyBill(sellers, assumptions, STACK, PRICES_2026_11, NO_OUTBOX);
     const writes = (bill: Line[]) => bill.find((line) => line.what.endsWith('write units'));
     const biggest = [...lines].sort((a, b) => b.dollars - a.dollars)[0];
     console.log(
-      `${sellers.toLocaleString('en-US')} sellers: ${money(total)} a month, ${money((1000 * total) / sellers)} per 1,000 sellers (before the log and tracing cuts: ${money(before)})`,
+      `${sellers.toLocaleString('en-US')} sellers: ${money(bill)} a month, ${perSellerMonth(bill, sellers)} a seller-month, ${money((1000 * bill) / sellers)} per 1,000 sellers`,
     );
     console.log(
-      `  with ${other.caller === 'client' ? 'callers through the client' : 'uncached callers'}: ${money(otherTotal)}`,
+      `  with ${other.caller === 'client' ? 'callers through the client' : 'uncached callers'}: ${money(total(monthlyBill(sellers, other)))}`,
     );
     console.log(
-      `  the outbox: DynamoDB ${writes(withoutOutbox)?.what} -> ${writes(lines)?.what}; the bill ${money(withoutOutbox.reduce((sum, line) => sum + line.dollars, 0))} without it`,
+      `  the outbox: DynamoDB ${writes(withoutOutbox)?.what} -> ${writes(lines)?.what}; the bill ${money(total(withoutOutbox))} without it`,
     );
     for (const line of lines)
       console.log(`  ${line.service.padEnd(18)} ${money(line.dollars).padStart(12)}  ${line.what}`);
     console.log(
-      `  biggest line: ${biggest?.service} (${biggest?.what}), ${((100 * (biggest?.dollars ?? 0)) / total).toFixed(0)}% of the bill\n`,
+      `  biggest line: ${biggest?.service} (${biggest?.what}), ${((100 * (biggest?.dollars ?? 0)) / bill).toFixed(0)}% of the bill\n`,
     );
+  }
+  const sellers = 1_000_000;
+  const busy: Assumptions = { ...assumptions, webhooksPerShopPerDay: 100 };
+  console.log(`What each change bought, at a million sellers, each on top of those above it (a seller-month):`);
+  console.log(
+    `  ${'change'.padEnd(54)} ${`${assumptions.webhooksPerShopPerDay} webhooks a shop a day`.padStart(28)} ${'100 webhooks a shop a day'.padStart(28)}`,
+  );
+  for (const { change, stack } of SAVINGS) {
+    const [usual, many] = [monthlyBill(sellers, assumptions, stack), monthlyBill(sellers, busy, stack)].map(total);
+    const cell = (dollars = 0) => `${money(dollars)} ${perSellerMonth(dollars, sellers)}`.padStart(28);
+    console.log(`  ${change.padEnd(54)} ${cell(usual)} ${cell(many)}`);
   }
 }
 

@@ -246,12 +246,14 @@ describe('the deployed composition, on moto and the TikTok Shop sandbox', () => 
 
     it('releases a webhook’s receipt when the bus fails, so that TikTok’s retry is acted on', async () => {
       const webhooks = world.route('POST /webhooks/tiktok');
+      // A type 7 changes a grant, so it claims a receipt; it names the end already stored, so nothing else changes.
+      const { authorizationExpiresAt } = await grantOf(GB);
       const webhook = {
-        type: 1,
+        type: 7,
         shopId: GB_SHOP,
         notificationId: '7300000000000000777',
         timestamp: Math.floor(Date.now() / 1000),
-        data: { order_id: '576461413038785753', order_status: 'IN_TRANSIT' },
+        data: { expiration_time: String(Math.floor(Number(authorizationExpiresAt) / 1000)) },
       };
       world.proxy.failNext(webhooks.name, 'PutEvents', 10);
 

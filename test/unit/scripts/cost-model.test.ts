@@ -6,6 +6,7 @@ import {
   OUTBOX,
   PRICES_2026_11,
   parseAssumptions,
+  SAVINGS,
   STACK,
   STACK_BEFORE_CUTS,
 } from '../../../scripts/cost-model';
@@ -22,22 +23,62 @@ describe('the cost model', () => {
     expect(total(large) / 1_000_000).toBeLessThan(total(small) / 1_000);
   });
 
-  it('prices each webhook as two DynamoDB writes, one event and one API request', () => {
-    const without = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 0 });
-    const withOne = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 1 });
+  it('prices a webhook that changes no grant as one event and a shop lookup: no write, no API request', () => {
+    const few = { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 1 };
+    const more = { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 2 };
+    const [one, two] = [monthlyBill(100_000, few), monthlyBill(100_000, more)];
     const webhooks = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller * 30.4;
 
-    expect(line(withOne, 'DynamoDB', /write units/) - line(without, 'DynamoDB', /write units/)).toBeCloseTo(
+    expect(line(two, 'DynamoDB', /write units/)).toBeCloseTo(line(one, 'DynamoDB', /write units/), 6);
+    expect(line(two, 'DynamoDB', /read units/) - line(one, 'DynamoDB', /read units/)).toBeCloseTo(
+      (webhooks * 0.5 * 0.125) / 1e6,
+      6,
+    );
+    expect(line(two, 'EventBridge', /events/) - line(one, 'EventBridge', /events/)).toBeGreaterThan(webhooks / 1e6);
+    expect(line(two, 'API Gateway', /requests/)).toBeCloseTo(line(one, 'API Gateway', /requests/), 6);
+  });
+
+  it('prices a webhook that may change a grant as a receipt claimed and completed and a grant written', () => {
+    const none = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, grantWebhooksPerShopPerYear: 0 });
+    const some = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, grantWebhooksPerShopPerYear: 12 });
+    const grantWebhooks = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller;
+
+    expect(line(some, 'DynamoDB', /write units/) - line(none, 'DynamoDB', /write units/)).toBeCloseTo(
+      (grantWebhooks * 4 * 0.625) / 1e6,
+      6,
+    );
+  });
+
+  it('prices the stack before its webhook changes with an API request and two writes for every webhook', () => {
+    const [before] = SAVINGS.filter(({ stack }) => stack.webhookEdge === 'http-api');
+    const stack = before?.stack ?? STACK;
+    const few = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 1 }, stack);
+    const more = monthlyBill(100_000, { ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 2 }, stack);
+    const webhooks = 100_000 * DEFAULT_ASSUMPTIONS.shopsPerSeller * 30.4;
+
+    expect(line(more, 'DynamoDB', /write units/) - line(few, 'DynamoDB', /write units/)).toBeCloseTo(
       (webhooks * 2 * 0.625) / 1e6,
       6,
     );
-    expect(line(withOne, 'EventBridge', /events/) - line(without, 'EventBridge', /events/)).toBeGreaterThan(
-      (webhooks * 1.0) / 1e6,
-    );
-    expect(line(withOne, 'API Gateway', /requests/) - line(without, 'API Gateway', /requests/)).toBeCloseTo(
-      (webhooks * 1.0) / 1e6,
-      6,
-    );
+    expect(line(more, 'API Gateway', /requests/) - line(few, 'API Gateway', /requests/)).toBeCloseTo(webhooks / 1e6, 6);
+  });
+
+  it("meets issue 15's targets with the defaults: under $0.004 a seller-month at a million sellers, $0.01 at 100 webhooks a shop a day", () => {
+    const sellerMonth = (assumptions: typeof DEFAULT_ASSUMPTIONS) => total(monthlyBill(1_000_000, assumptions)) / 1e6;
+
+    expect(sellerMonth(DEFAULT_ASSUMPTIONS)).toBeLessThan(0.004);
+    expect(sellerMonth({ ...DEFAULT_ASSUMPTIONS, webhooksPerShopPerDay: 100 })).toBeLessThan(0.01);
+    const totals = SAVINGS.map(({ stack }) => total(monthlyBill(1_000_000, DEFAULT_ASSUMPTIONS, stack)));
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+    expect(SAVINGS.at(-1)?.stack).toBe(STACK);
+  });
+
+  it('keeps a year of logs, stored compressed', () => {
+    const month = monthlyBill(100_000, DEFAULT_ASSUMPTIONS, { ...STACK, logRetentionMonths: 1 });
+    const year = monthlyBill(100_000, DEFAULT_ASSUMPTIONS, STACK);
+
+    expect(line(year, 'CloudWatch Logs', /GB/)).toBeGreaterThan(line(month, 'CloudWatch Logs', /GB/));
+    expect(STACK.logRetentionMonths).toBe(12);
   });
 
   it('prices the outbox as four write units per lifecycle event (refreshes, authorizations, reminders)', () => {
