@@ -6,21 +6,13 @@
  */
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { handlerBundling } from '../../lib/constructs/service-function';
+import { handlerBundling, RUNTIME_ENVIRONMENT } from '../../lib/constructs/service-function';
 
 /** The construct's bundling: the one line to change if the construct exports it under another name. */
 export const SERVICE_BUNDLING: BundlingOptions = handlerBundling();
 
-/**
- * What the function's runtime sets, from the construct: `--enable-source-maps` makes Node read the bundle's source
- * map as it loads it, a cost every cold start pays.
- */
-export const FUNCTION_RUNTIME_ENV = {
-  NODE_OPTIONS: '--enable-source-maps',
-  POWERTOOLS_SERVICE_NAME: 'tiktok-shop-auth',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
-  POWERTOOLS_METRICS_NAMESPACE: 'TikTokShopAuth',
-} as const;
+/** What the function's runtime sets, from the construct, at its default log level. */
+export const FUNCTION_RUNTIME_ENV = { ...RUNTIME_ENVIRONMENT, POWERTOOLS_LOG_LEVEL: 'INFO' } as const;
 
 const TRANSLATED = new Set([
   'minify',
@@ -35,6 +27,7 @@ const TRANSLATED = new Set([
   'banner',
   'footer',
   'keepNames',
+  'sourcesContent',
 ]);
 
 /** `--alias` is the only esbuild argument translated: `{ '--alias': 'from=to' }` or a list of them. */
@@ -65,6 +58,7 @@ export function esbuildBuildOf(bundling: BundlingOptions): { options: BuildOptio
     platform: 'node',
     minify: bundling.minify ?? false,
     sourcemap: bundling.sourceMap ?? false,
+    sourcesContent: bundling.sourcesContent ?? true,
     target: bundling.target,
     format: esm ? 'esm' : 'cjs',
     // NodejsFunction leaves the runtime's SDK out unless told to bundle it.
