@@ -2,14 +2,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as z from 'zod';
 import { MARKETS } from '../lambdas/domain/markets';
 import { throttleProblems } from './constructs/service-api';
+import { WEBHOOK_THROTTLE_REMOVED } from './tiktok-shop-auth';
 import type { TikTokShopAuthStackProps } from './tiktok-shop-auth-stack';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 // Their bounds, and a burst at least the rate, are ServiceApi's own checks (applied below), written once.
 const limit = z.coerce.number({ error: 'must be a number of requests' }).optional();
 const throttleSchema = z.object({
-  webhookRateLimit: limit,
-  webhookBurstLimit: limit,
   callbackRateLimit: limit,
   callbackBurstLimit: limit,
   internalRateLimit: limit,
@@ -44,6 +43,14 @@ const contextSchema = z.object({
   alarmEmail: z.email().optional(),
   refreshAheadHours: z.coerce.number().int().min(1).max(144).optional(),
   refreshConcurrency: z.coerce.number().int().min(2).max(50).optional(),
+  webhookConcurrency: z.coerce
+    .number({ error: 'must be a whole number from 1' })
+    .int('must be a whole number from 1')
+    .min(1, 'must be a whole number from 1')
+    .optional(),
+  // Named so that a deploy that still sets them is refused rather than quietly losing its webhook limits.
+  webhookRateLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }).optional(),
+  webhookBurstLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }).optional(),
   appSecretName: z.string().trim().min(1).optional(),
   removalPolicy: z
     .enum(['retain', 'destroy'], { error: 'retain (the default) or destroy (a short-lived environment)' })
@@ -85,6 +92,12 @@ export function stackSettingsFromContext(tryGetContext: (key: string) => unknown
     const problems = parsed.error.issues.map((issue) => `-c ${issue.path.join('.')}: ${issue.message}`).join('\n  ');
     throw new Error(`tiktok-shop-auth needs its settings as CDK context:\n  ${problems}`);
   }
-  const { stackName, authorizeUrl: _replaced, ...props } = parsed.data;
+  const {
+    stackName,
+    authorizeUrl: _replaced,
+    webhookRateLimit: _removedRate,
+    webhookBurstLimit: _removedBurst,
+    ...props
+  } = parsed.data;
   return { stackName, props };
 }

@@ -37,7 +37,8 @@ export class TikTokShopAuthStack extends Stack {
     });
     new CfnOutput(this, 'WebhookUrl', {
       value: service.webhookUrl,
-      description: "Paste into Partner Center as the app's webhook URL (every type goes here)",
+      description:
+        "Paste into Partner Center as the app's webhook URL (every type goes here): the webhook function's own URL",
     });
     new CfnOutput(this, 'InternalApiUrl', {
       value: service.url,

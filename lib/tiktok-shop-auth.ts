@@ -9,7 +9,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import * as z from 'zod';
 import type { Market } from '../lambdas/domain/markets';
-import { ROUTES } from '../lambdas/shared/routes';
+import { ROUTES, WEBHOOK_PATH } from '../lambdas/shared/routes';
 import { AppSecret } from './constructs/app-secret';
 import { EventOutbox } from './constructs/event-outbox';
 import { GrantTable } from './constructs/grant-table';
@@ -19,11 +19,14 @@ import { RenewalReminders } from './constructs/renewal-reminders';
 import { SellerJourney } from './constructs/seller-journey';
 import { type ApiThrottles, ServiceApi } from './constructs/service-api';
 import type { FunctionLogProps } from './constructs/service-function';
-import { TikTokWebhooks } from './constructs/tiktok-webhooks';
+import { DEFAULT_WEBHOOK_CONCURRENCY, TikTokWebhooks } from './constructs/tiktok-webhooks';
 import { TokenRefresh } from './constructs/token-refresh';
 import { TokenSealingKey } from './constructs/token-sealing-key';
 
-/** A domain of your own for the API, e.g. `tiktok.app.example.com`, with its ACM certificate (same region). */
+/**
+ * A domain of your own for the API, e.g. `tiktok.app.example.com`, with its ACM certificate (same region). It carries
+ * the callback and the internal routes; TikTok's webhooks go to the webhook function's own URL.
+ */
 export interface TikTokShopAuthDomain {
   readonly domainName: string;
   readonly certificate: ICertificate;
@@ -56,6 +59,13 @@ export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
   readonly refreshAheadHours?: number;
   /** Refreshes at once, across both workers. @default 10 */
   readonly refreshConcurrency?: number;
+  /**
+   * Webhooks handled at once: the webhook function's reserved concurrency, a whole number from 1. It is taken from
+   * the account's Lambda concurrency pool (1,000 by default in a region, of which 100 must stay unreserved); beyond
+   * it Lambda answers TikTok 429, which TikTok retries. It is what bounds a flood at the webhook URL, which has no
+   * rate throttle. @default 100
+   */
+  readonly webhookConcurrency?: number;
   /** Who gets the alarms by e-mail. @default nobody */
   readonly alarmEmail?: string;
   /**
@@ -76,7 +86,10 @@ export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
   readonly eventBus?: IEventBus;
   /** The name of the bus it creates (unused with `eventBus`). @default a name unique to this construct's path */
   readonly eventBusName?: string;
-  /** A domain of your own for the API. @default the API's execute-api URL */
+  /**
+   * A domain of your own for the API: the Redirect URL and the internal routes. Not the webhook URL, which stays the
+   * webhook function's own (`*.lambda-url.<region>.on.aws`). @default the API's execute-api URL
+   */
   readonly customDomain?: TikTokShopAuthDomain;
   /**
    * What happens to the table, the keys and the secret it creates when the stack goes: `RETAIN` or `DESTROY`.
@@ -88,9 +101,10 @@ export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
 }
 
 /**
- * tiktok-shop-auth as one construct: the Redirect URL callback and TikTok's webhooks behind an HTTP API, tokens
- * sealed with KMS in DynamoDB, refresh and renewal reminders on schedules, lifecycle events on a bus, alarms and a
- * dashboard. Composition only: each concern is a construct of its own.
+ * tiktok-shop-auth as one construct: the Redirect URL callback and the internal routes behind an HTTP API, TikTok's
+ * webhooks at the webhook function's own URL, tokens sealed with KMS in DynamoDB, refresh and renewal reminders on
+ * schedules, lifecycle events on a bus, alarms and a dashboard. Composition only: each concern is a construct of its
+ * own.
  */
 export class TikTokShopAuth extends Construct {
   public readonly table: ITable;
@@ -104,7 +118,10 @@ export class TikTokShopAuth extends Construct {
   public readonly domainName?: DomainName;
   /** Paste into Partner Center as the app's Redirect URL. */
   public readonly redirectUrl: string;
-  /** Paste into Partner Center as the app's webhook URL. */
+  /**
+   * Paste into Partner Center as the app's webhook URL: the webhook function's own URL with `webhooks/tiktok`, never
+   * the custom domain.
+   */
   public readonly webhookUrl: string;
   public readonly sellerJourney: SellerJourney;
   public readonly webhooks: TikTokWebhooks;
@@ -140,7 +157,6 @@ export class TikTokShopAuth extends Construct {
     this.domainName = props.customDomain ? withDomain(this, this.api, props.customDomain) : undefined;
     this.url = props.customDomain ? `https://${props.customDomain.domainName}/` : this.api.url;
     this.redirectUrl = `${this.url}oauth/callback`;
-    this.webhookUrl = `${this.url}webhooks/tiktok`;
 
     const settings = {
       ...props,
@@ -160,7 +176,10 @@ export class TikTokShopAuth extends Construct {
       appSecret: this.appSecret,
       reminderTopic: this.reminders.topic,
       settings,
+      concurrency: props.webhookConcurrency,
     });
+    // The function URL ends in `/`.
+    this.webhookUrl = `${this.webhooks.functionUrl.url}${WEBHOOK_PATH.slice(1)}`;
     this.tokenRefresh = new TokenRefresh(this, 'TokenRefresh', {
       ...stores,
       sealingKey: this.sealingKey,
@@ -173,6 +192,7 @@ export class TikTokShopAuth extends Construct {
     });
     this.outbox = new EventOutbox(this, 'Outbox', { ...stores, reminderTopic: this.reminders.topic, settings });
     const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
+    // Every route but the webhook, which the webhook function's own URL serves.
     for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
 
     this.operations = new Operations(this, 'Operations', {
@@ -195,12 +215,15 @@ export class TikTokShopAuth extends Construct {
         'reminder schedule dead letters': this.reminders.scheduleDeadLetters,
         'outbox schedule dead letters': this.outbox.scheduleDeadLetters,
       },
-      alarms: [...this.tokenRefresh.alarms, ...this.reminders.alarms, ...this.outbox.alarms],
+      alarms: [...this.webhooks.alarms, ...this.tokenRefresh.alarms, ...this.reminders.alarms, ...this.outbox.alarms],
       tokenWriterLogs: [this.tokenRefresh.worker.logGroup, functions.credentials.logGroup],
       alarmEmail: props.alarmEmail,
     });
   }
 }
+
+/** Why the webhook route's throttle settings are refused, and what replaced them. */
+export const WEBHOOK_THROTTLE_REMOVED = `removed: TikTok's webhooks reach the webhook function's own URL, which has no rate throttle; bound them with webhookConcurrency (the function's reserved concurrency, default ${DEFAULT_WEBHOOK_CONCURRENCY})`;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** The settings the functions would otherwise refuse when they start, after a deploy that went through. */
@@ -218,6 +241,10 @@ const propsSchema = z.object({
   alarmEmail: z.email(),
   refreshAheadHours: z.number().int().min(1).max(144),
   refreshConcurrency: z.number().int().min(2).max(50),
+  webhookConcurrency: z.number().int('must be a whole number from 1').min(1, 'must be a whole number from 1'),
+  // Named so that a value passed anyway (JavaScript, a spread object) is refused rather than silently ignored.
+  webhookRateLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }),
+  webhookBurstLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }),
 });
 
 /** Names every prop that is wrong, before anything is built. Values only known at deploy time (tokens) pass. */

@@ -21,6 +21,7 @@ import { required, webhookSettings } from '../shared/config';
 import { empty, type HttpResult, json, rawBody } from '../shared/http';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { WEBHOOK_PATH } from '../shared/routes';
 import { budgeted } from '../shared/time-budget';
 
 export type TikTokWebhookDependencies = WebhookDependencies & {
@@ -41,7 +42,8 @@ export const MAX_WEBHOOK_BYTES = 64 * 1024;
 
 /**
  * POST /webhooks/tiktok: verify the signature over the exact bytes received, then parse, then act once. TikTok
- * retries anything but a 200, so failures answer 5xx and duplicates answer 200 without a second effect.
+ * retries anything but a 200, so failures answer 5xx and duplicates answer 200 without a second effect. On AWS the
+ * function's own URL passes every method and path: anything else is refused before the secret is read.
  */
 export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDependencies) {
   return middy<APIGatewayProxyEventV2, HttpResult>()
@@ -55,6 +57,12 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
     })
     .handler(
       budgeted('tiktok-webhook', async (event: APIGatewayProxyEventV2) => {
+        const otherRoute = otherRouteAnswer(event);
+        if (otherRoute) {
+          // Counted, not logged: a scanner's requests to the public URL would otherwise fill the logs.
+          metrics.addMetric('WebhookRejectedRoute', MetricUnit.Count, 1);
+          return otherRoute;
+        }
         const deps = dependencies();
         const body = rawBody(event);
         if (body.length > MAX_WEBHOOK_BYTES) {
@@ -96,6 +104,14 @@ export function createTikTokWebhookHandler(dependencies: () => TikTokWebhookDepe
         return empty(outcome === 'in-progress' ? 503 : 200);
       }),
     );
+}
+
+/** The answer to anything but `POST /webhooks/tiktok`: 404 for another path, 405 for another method. */
+function otherRouteAnswer(event: APIGatewayProxyEventV2): HttpResult | undefined {
+  if (event.rawPath !== WEBHOOK_PATH) return empty(404);
+  if (event.requestContext.http.method === 'POST') return undefined;
+  const notAllowed = empty(405);
+  return { ...notAllowed, headers: { ...notAllowed.headers, allow: 'POST' } };
 }
 
 /** Whether a body sent something as `shop_id` (the schema reads an empty one, or one that is no id, as none). */

@@ -11,6 +11,8 @@ const PLUGIN = 'cdk-validator-cfnguard';
 export const CONTROL_TOWER_RULES = {
   /** CT.LAMBDA.PR.2: a Lambda permission names its source account or a source ARN the rule can read. */
   lambdaPermissionSource: 'lambda_function_public_access_prohibited_check',
+  /** CT.LAMBDA.PR.5: a function URL uses IAM authentication. */
+  functionUrlAuthorization: 'lambda_function_url_auth_check',
   /** CT.LAMBDA.PR.3: a function runs in a VPC. */
   lambdaInsideVpc: 'lambda_inside_vpc_check',
   /** CT.APIGATEWAY.PR.5: an HTTP API route has IAM, JWT or a custom authorizer. */

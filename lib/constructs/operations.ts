@@ -181,6 +181,7 @@ export class Operations extends Construct {
           count('WebhookSignatureRejected', 'bad signature'),
           count('WebhookRejectedTooLarge', 'too large'),
           count('WebhookRejectedMalformed', 'signed, not a webhook'),
+          count('WebhookRejectedRoute', 'another method or path'),
         ],
         width: 6,
       }),

@@ -11,8 +11,12 @@ import { type RouteSpec, routeKey } from '../../lambdas/shared/routes';
 import { acknowledgeControl, CONTROL_TOWER_RULES } from './control-tower';
 import { ServiceLogsKey } from './service-logs-key';
 
-/** The route groups that are throttled apart, so that a flood on one cannot spend another's budget. */
-export type ThrottledRouteGroup = 'webhooks' | 'callback' | 'internal';
+/**
+ * The route groups that are throttled apart, so that a flood on one cannot spend another's budget. TikTok's webhooks
+ * are not among them: they reach the webhook function's own URL, which has no rate throttle, only the function's
+ * reserved concurrency (`TikTokShopAuthProps.webhookConcurrency`).
+ */
+export type ThrottledRouteGroup = 'callback' | 'internal';
 
 export interface RouteThrottle {
   /** Requests a second, on average. */
@@ -22,14 +26,12 @@ export interface RouteThrottle {
 }
 
 /**
- * The defaults, sized from the README's load model (1.5 shops a seller, 30 webhooks and 24 credential reads a shop
- * a day) for 100,000 sellers at 10 times the daily average: webhooks 52/s on average, 521/s at peak; credential
- * reads 42/s, 417/s at peak; callbacks (1.5 authorizations a seller a year) well under 1/s even in a launch. All
- * routes at their limits together take 5,010 of the account's 10,000 requests a second.
+ * The defaults, sized from the README's load model (1.5 shops a seller, 24 credential reads a shop a day) for
+ * 100,000 sellers at 10 times the daily average: credential reads 42/s, 417/s at peak; callbacks (1.5 authorizations
+ * a seller a year) well under 1/s even in a launch. All routes at their limits together take 4,010 of the account's
+ * 10,000 requests a second.
  */
 export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<ThrottledRouteGroup, RouteThrottle>> = {
-  // TikTok retries a 429, so a webhook refused at the peak comes back later; about twice the peak.
-  webhooks: { rateLimit: 1000, burstLimit: 2000 },
   // Each callback costs a call to TikTok's token endpoint with the app's credentials, even for a made-up code.
   callback: { rateLimit: 10, burstLimit: 50 },
   // Per IAM route; the credentials route carries nearly all of it.
@@ -41,10 +43,6 @@ export const MAX_ROUTE_LIMIT = 10_000;
 
 /** How much each route group admits; each limit applies to each route of its group. */
 export interface ApiThrottles {
-  /** Requests a second `POST /webhooks/tiktok` admits on average. @default 1000 */
-  readonly webhookRateLimit?: number;
-  /** Requests `POST /webhooks/tiktok` admits at once. @default 2000 */
-  readonly webhookBurstLimit?: number;
   /** Requests a second `GET /oauth/callback` admits on average. @default 10 */
   readonly callbackRateLimit?: number;
   /** Requests `GET /oauth/callback` admits at once. @default 50 */
@@ -69,7 +67,6 @@ export interface ServiceApiProps extends ApiThrottles {
 }
 
 const THROTTLE_KEYS = {
-  webhooks: ['webhookRateLimit', 'webhookBurstLimit'],
   callback: ['callbackRateLimit', 'callbackBurstLimit'],
   internal: ['internalRateLimit', 'internalBurstLimit'],
 } as const satisfies Record<ThrottledRouteGroup, readonly [keyof ApiThrottles, keyof ApiThrottles]>;
@@ -83,14 +80,14 @@ export function resolveThrottles(throttles: ApiThrottles): Record<ThrottledRoute
       burstLimit: throttles[burst] ?? DEFAULT_ROUTE_THROTTLES[group].burstLimit,
     };
   };
-  return { webhooks: resolve('webhooks'), callback: resolve('callback'), internal: resolve('internal') };
+  return { callback: resolve('callback'), internal: resolve('internal') };
 }
 
 /** What is wrong with the given limits (defaults filled in), by the name of the setting; empty when nothing. */
 export function throttleProblems(throttles: ApiThrottles): Array<{ key: keyof ApiThrottles; message: string }> {
   const resolved = resolveThrottles(throttles);
   const problems: Array<{ key: keyof ApiThrottles; message: string }> = [];
-  for (const group of ['webhooks', 'callback', 'internal'] as const) {
+  for (const group of ['callback', 'internal'] as const) {
     const [rateKey, burstKey] = THROTTLE_KEYS[group];
     const { rateLimit, burstLimit } = resolved[group];
     for (const [key, value] of [
@@ -115,19 +112,18 @@ export function throttleProblems(throttles: ApiThrottles): Array<{ key: keyof Ap
   return problems;
 }
 
-/** Which throttle a route falls under: every IAM route is internal; the two public routes have their own. */
+/** Which throttle a route falls under: every IAM route is internal; the callback has its own. */
 export function throttleGroupOf(route: RouteSpec): ThrottledRouteGroup {
   if (route.access === 'iam') return 'internal';
-  if (route.group === 'tiktok-webhook') return 'webhooks';
   if (route.group === 'oauth-callback') return 'callback';
   throw new Error(`${routeKey(route)} is public but belongs to no throttled group: give it one in ServiceApi`);
 }
 
 /**
- * The HTTP API: public routes for TikTok and sellers' browsers, internal routes behind the IAM authorizer, a
- * throttle per route group (webhooks, callback, internal) so that a flood on one route cannot spend another's
- * budget, and access logs that hold the route, never the path or query (the callback's query carries the auth code
- * and the state).
+ * The HTTP API: the callback for sellers' browsers, internal routes behind the IAM authorizer, a throttle per route
+ * group (callback, internal) so that a flood on one route cannot spend another's budget, and access logs that hold
+ * the route, never the path or query (the callback's query carries the auth code and the state). Routes served by a
+ * function's own URL (TikTok's webhooks) are not added here.
  */
 export class ServiceApi extends Construct {
   public readonly api: HttpApi;
@@ -147,7 +143,7 @@ export class ServiceApi extends Construct {
     }
     this.throttles = resolveThrottles(props);
     this.api = new HttpApi(this, 'Api', {
-      description: 'tiktok-shop-auth: the Redirect URL callback, TikTok webhooks and the internal API',
+      description: 'tiktok-shop-auth: the Redirect URL callback and the internal API',
       createDefaultStage: false,
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -191,7 +187,9 @@ export class ServiceApi extends Construct {
     return this.stage.url;
   }
 
+  /** Adds the route with its group's throttle; a route served by its function's own URL is left out. */
   addRoute(route: RouteSpec, handler: IFunction): void {
+    if (route.edge === 'function-url') return;
     let integration = this.integrations.get(handler);
     if (!integration) {
       integration = new HttpLambdaIntegration(`${handler.node.id}Integration`, handler);
@@ -210,7 +208,7 @@ export class ServiceApi extends Construct {
     this.stage.node.addDependency(created);
     limitInvokeToThisAccount(created);
     if (route.access === 'public') {
-      const reason = `${route.method} ${route.path} is called by TikTok or a seller's browser, which cannot sign with IAM; it is protected in the function (one-time state, or the webhook HMAC signature).`;
+      const reason = `${route.method} ${route.path} is called by a seller's browser, which cannot sign with IAM; it is protected in the function (the one-time state).`;
       Validations.of(created).acknowledge({ id: 'AwsSolutions-APIG4', reason });
       acknowledgeControl(created, CONTROL_TOWER_RULES.routeAuthorization, reason);
     }

@@ -1,10 +1,13 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { CfnPermission, type FunctionUrl, FunctionUrlAuthType, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SHOP_ID_INDEX, WEBHOOK_RECEIPT_KEY_PREFIX } from '../../lambdas/adapters/dynamodb/table-design';
+import { acknowledgeControl, CONTROL_TOWER_RULES } from './control-tower';
 import { definedOnly, handlerSettings, type LinkEnvironmentSettings, linkEnvironment } from './function-settings';
 import { grantDeleteWithKeyPrefix, grantTableActions } from './grants';
 import { type FunctionLogProps, functionLogs, ServiceFunction } from './service-function';
@@ -20,15 +23,32 @@ export interface TikTokWebhooksProps extends FunctionLogProps {
     /** Days before the end of an authorization to remind at. @default [30, 7, 1] */
     readonly reminderMilestones?: readonly number[];
   };
+  /**
+   * Webhooks handled at once: the function's reserved concurrency, taken from the account's concurrency pool (which
+   * must keep 100 unreserved). Beyond it Lambda answers 429, which TikTok retries. @default 100
+   */
+  readonly concurrency?: number;
 }
 
+/** Webhooks handled at once unless the deployer says otherwise. */
+export const DEFAULT_WEBHOOK_CONCURRENCY = 100;
+
 /**
- * The webhook endpoint's function: it verifies TikTok's signature (so it reads the app secret), records receipts,
- * revokes shops and grants, and forwards every webhook to the bus. It never opens or seals a token, so it has no
- * access to the sealing key; it may delete only webhook receipts.
+ * The webhook endpoint: a function with a URL of its own, which TikTok posts to. The function verifies TikTok's
+ * signature (so it reads the app secret), records receipts, revokes shops and grants, and forwards every webhook to
+ * the bus. It never opens or seals a token, so it has no access to the sealing key; it may delete only webhook
+ * receipts. Its reserved concurrency bounds a flood, and two alarms watch what TikTok was answered.
  */
 export class TikTokWebhooks extends Construct {
   public readonly function: ServiceFunction;
+  /**
+   * The function's URL (auth NONE, ending in `/`): TikTok cannot sign with IAM, and the function checks its HMAC
+   * signature over the raw body before anything else. No API Gateway in front: webhooks are most of the service's
+   * requests, and the function URL adds no charge a request.
+   */
+  public readonly functionUrl: FunctionUrl;
+  /** 5xx answers to TikTok, and invocations refused at the reserved concurrency. */
+  public readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: TikTokWebhooksProps) {
     super(scope, id);
@@ -38,6 +58,7 @@ export class TikTokWebhooks extends Construct {
       ...functionLogs(props),
       description: "TikTok's webhooks: verified, deduplicated, acted on, forwarded to the bus",
       memorySize: 512,
+      reservedConcurrentExecutions: props.concurrency ?? DEFAULT_WEBHOOK_CONCURRENCY,
       // The hottest path: its metrics count every webhook; per-invocation logs and traces would dominate the bill.
       systemLogLevel: SystemLogLevel.WARN,
       tracing: Tracing.PASS_THROUGH,
@@ -57,5 +78,51 @@ export class TikTokWebhooks extends Construct {
     appSecret.grantRead(fn);
     eventBus.grantPutEventsTo(fn);
     props.reminderTopic.grantPublish(fn);
+
+    // CDK adds the public permissions NONE needs: lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and, since
+    // Lambda asked for it in October 2025, lambda:InvokeFunction only when invoked via a function URL.
+    this.functionUrl = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    const publicReason =
+      "TikTok posts webhooks unsigned by IAM, so the URL must be public; the function refuses anything but a POST to /webhooks/tiktok with TikTok's HMAC signature over the raw body, before reading or writing any data.";
+    acknowledgeControl(this.functionUrl, CONTROL_TOWER_RULES.functionUrlAuthorization, publicReason);
+    for (const permission of fn.node.findAll()) {
+      if (permission instanceof CfnPermission && permission.principal === '*') {
+        acknowledgeControl(permission, CONTROL_TOWER_RULES.lambdaPermissionSource, publicReason);
+      }
+    }
+
+    const urlMetric = (metricName: string) =>
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: { FunctionName: fn.functionName },
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      });
+    const alarm = (id: string, alarmDescription: string, metric: Metric, threshold: number) =>
+      new Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    this.alarms = [
+      // The function answers 500 itself when an effect failed (TikTok retries), which Lambda's Errors do not count.
+      alarm(
+        'ServerErrorsAlarm',
+        "The webhook URL answered TikTok 5xx five times or more in 5 minutes: read the webhook function's logs",
+        urlMetric('Url5xxCount'),
+        5,
+      ),
+      // TikTok retries a 429 within minutes: a few in a burst are late webhooks, 50 in 5 minutes a cap too low.
+      alarm(
+        'ThrottlesAlarm',
+        'Webhooks were refused 50 times or more in 5 minutes at the reserved concurrency: a flood, or raise webhookConcurrency',
+        fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        50,
+      ),
+    ];
   }
 }

@@ -121,9 +121,10 @@ async function authorize(openId: string, accountId: string, returnTo?: string) {
 }
 
 describe('the deployed composition, on moto and the TikTok Shop sandbox', () => {
-  it('runs every function of the template from its own bundle, each invoked by a route, a schedule or the queue', () => {
+  it('runs every function of the template from its own bundle, each invoked by a route, its URL, a schedule or the queue', () => {
     const invoked = new Set([
       ...world.stack.routes.map((route) => route.functionLogicalId),
+      ...world.stack.functionUrls.map((url) => url.functionLogicalId),
       ...world.stack.schedules.map((schedule) => schedule.functionLogicalId),
       ...world.stack.queueTriggers.map((trigger) => trigger.functionLogicalId),
     ]);
@@ -242,6 +243,18 @@ describe('the deployed composition, on moto and the TikTok Shop sandbox', () => 
           detail: { type: 1, shopId: GB_SHOP, openId: GB, data: { order_id: '576461413038785752' } },
         },
       ]);
+    });
+
+    it('takes webhooks at the function URL the WebhookUrl output names, not on the API, and refuses other requests', async () => {
+      const get = await fetch(world.webhookUrl);
+      const otherPath = await fetch(`${world.functionUrl}oauth/callback`, { method: 'POST', body: '{}' });
+      const onTheApi = await fetch(`${world.apiUrl}/webhooks/tiktok`, { method: 'POST', body: '{}' });
+
+      expect(world.webhookUrl).toBe(`${world.functionUrl}webhooks/tiktok`);
+      expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+      expect(otherPath.status).toBe(404);
+      // API Gateway's own answer to a route it does not have.
+      expect([onTheApi.status, await onTheApi.text()]).toEqual([404, '{"message":"Not Found"}']);
     });
 
     it('releases a webhook’s receipt when the bus fails, so that TikTok’s retry is acted on', async () => {

@@ -33,9 +33,8 @@ describe('the API’s throttles, per route group', () => {
     const { template } = synthStack();
     const stage = stageOf(template);
 
-    it('gives the webhook, the callback and each internal route a rate and burst of their own', () => {
+    it('gives the callback and each internal route a rate and burst of their own', () => {
       expect(stage.Properties.RouteSettings).toEqual({
-        'POST /webhooks/tiktok': limits(1000, 2000),
         'GET /oauth/callback': limits(10, 50),
         ...withInternal(500, 1000),
       });
@@ -53,8 +52,6 @@ describe('the API’s throttles, per route group', () => {
   describe('from CDK context', () => {
     it('takes every group’s rate and burst', () => {
       const { props } = settingsFrom({
-        webhookRateLimit: '200',
-        webhookBurstLimit: '400',
         callbackRateLimit: '2',
         callbackBurstLimit: '5',
         internalRateLimit: '50',
@@ -64,7 +61,6 @@ describe('the API’s throttles, per route group', () => {
       const stage = stageOf(synthStack(props).template);
 
       expect(stage.Properties.RouteSettings).toEqual({
-        'POST /webhooks/tiktok': limits(200, 400),
         'GET /oauth/callback': limits(2, 5),
         ...withInternal(50, 100),
       });
@@ -72,20 +68,19 @@ describe('the API’s throttles, per route group', () => {
     });
 
     it('keeps the defaults of what it does not name', () => {
-      const { props } = settingsFrom({ webhookRateLimit: '3000', webhookBurstLimit: '5000' });
+      const { props } = settingsFrom({ internalRateLimit: '3000', internalBurstLimit: '5000' });
 
       expect(stageOf(synthStack(props).template).Properties.RouteSettings).toEqual({
-        'POST /webhooks/tiktok': limits(3000, 5000),
         'GET /oauth/callback': limits(10, 50),
-        ...withInternal(500, 1000),
+        ...withInternal(3000, 5000),
       });
     });
 
     it.each([
-      ['not a number', { webhookRateLimit: 'lots' }, '-c webhookRateLimit: must be a number of requests'],
+      ['not a number', { internalRateLimit: 'lots' }, '-c internalRateLimit: must be a number of requests'],
       ['zero', { callbackRateLimit: '0' }, '-c callbackRateLimit: must be a whole number from 1 to 10,000'],
       ['a fraction', { internalRateLimit: '2.5' }, '-c internalRateLimit: must be a whole number from 1 to 10,000'],
-      ['over the account’s limit', { webhookBurstLimit: '20000' }, '-c webhookBurstLimit: must be a whole number'],
+      ['over the account’s limit', { internalBurstLimit: '20000' }, '-c internalBurstLimit: must be a whole number'],
       [
         'a burst under the rate',
         { callbackRateLimit: '20', callbackBurstLimit: '5' },
@@ -93,8 +88,8 @@ describe('the API’s throttles, per route group', () => {
       ],
       [
         'a rate over the default burst',
-        { webhookRateLimit: '3000' },
-        "-c webhookBurstLimit: must be at least webhookRateLimit (3000), so that a second's requests fit in one burst; got 2000 (the default)",
+        { internalRateLimit: '3000' },
+        "-c internalBurstLimit: must be at least internalRateLimit (3000), so that a second's requests fit in one burst; got 1000 (the default)",
       ],
     ])('refuses %s, naming the key', (_, context, message) => {
       expect(() => settingsFrom(context)).toThrow(message);

@@ -67,7 +67,7 @@ describe('AWS Control Tower proactive controls', () => {
     expect(guardReport()).toMatchObject({ conclusion: 'success', violations: [] });
   });
 
-  it('acknowledges only functions outside a VPC and the two routes TikTok and browsers call, each with a reason', () => {
+  it('acknowledges only functions outside a VPC, the callback route and the public webhook URL, each with a reason', () => {
     const acknowledged = (guardReport().suppressedViolations ?? []).flatMap((violation) =>
       violation.violatingConstructs.map(({ cloudFormationResource }) => ({
         rule: violation.ruleName,
@@ -78,7 +78,10 @@ describe('AWS Control Tower proactive controls', () => {
 
     expect(acknowledged.map(({ rule, resource }) => `${rule} ${resource}`).sort()).toEqual([
       'api_gw_v2_authorization_type_configured_check HttpApiGEToauthcallback',
-      'api_gw_v2_authorization_type_configured_check HttpApiPOSTwebhookstiktok',
+      // TikTok cannot sign with IAM: the function URL is public, and so are the two permissions it needs.
+      'lambda_function_public_access_prohibited_check WebhooksFunctioninvokefunction',
+      'lambda_function_public_access_prohibited_check WebhooksFunctioninvokefunctionurl',
+      'lambda_function_url_auth_check WebhooksFunctionFunctionUrl',
       'lambda_inside_vpc_check OutboxSweepFunction',
       'lambda_inside_vpc_check RemindersSweepFunction',
       'lambda_inside_vpc_check SellerJourneyCredentialsFunction',
@@ -149,12 +152,19 @@ describe('AWS Control Tower proactive controls', () => {
     }
   });
 
-  it("lets API Gateway invoke a function only for this account's API", () => {
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
-    expect(permissions.length).toBeGreaterThan(0);
-    for (const { Properties } of permissions) {
-      expect(Properties).toMatchObject({ Principal: 'apigateway.amazonaws.com', SourceAccount: ACCOUNT });
-    }
+  it("lets API Gateway invoke a function only for this account's API, and anyone else only through the webhook URL", () => {
+    const permissions = Object.entries(template.findResources('AWS::Lambda::Permission'));
+    const [viaApi, other] = [
+      permissions.filter(([, { Properties }]) => Properties.Principal === 'apigateway.amazonaws.com'),
+      permissions.filter(([, { Properties }]) => Properties.Principal !== 'apigateway.amazonaws.com'),
+    ];
+
+    expect(viaApi.length).toBeGreaterThan(0);
+    for (const [, { Properties }] of viaApi) expect(Properties.SourceAccount).toBe(ACCOUNT);
+    expect(other.map(([id, { Properties }]) => [withoutHash(id), Properties.Principal])).toEqual([
+      ['WebhooksFunctioninvokefunctionurl', '*'],
+      ['WebhooksFunctioninvokefunction', '*'],
+    ]);
   });
 
   it('declares each dead-letter queue as one, and gives every other queue a dead-letter queue', () => {

@@ -11,7 +11,7 @@ describe('operations on AWS', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
   it('notifies the platform team’s topic of every alarm, when it fires and when it clears', () => {
-    expect(alarms).toHaveLength(20);
+    expect(alarms).toHaveLength(22);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(alarm.OKActions).toEqual([{ Ref: topicId }]);

@@ -86,7 +86,7 @@ describe('the TikTokShopAuth construct in a stack of your own', () => {
     });
   });
 
-  it('serves the API under your domain, and gives that domain to Partner Center', () => {
+  it('serves the API under your domain, and gives that domain to Partner Center for the Redirect URL only', () => {
     const { template, service, stack } = build((scope) => ({
       customDomain: {
         domainName: 'tiktok.app.example.com',
@@ -101,7 +101,16 @@ describe('the TikTokShopAuth construct in a stack of your own', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'tiktok.app.example.com' });
     template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
     expect(stack.resolve(service.redirectUrl)).toBe('https://tiktok.app.example.com/oauth/callback');
-    expect(stack.resolve(service.webhookUrl)).toBe('https://tiktok.app.example.com/webhooks/tiktok');
+    // TikTok's webhooks stay on the webhook function's own URL.
+    expect(stack.resolve(service.webhookUrl)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          { 'Fn::GetAtt': [expect.stringMatching(/^TikTokShopAuthWebhooksFunctionFunctionUrl/), 'FunctionUrl'] },
+          'webhooks/tiktok',
+        ],
+      ],
+    });
   });
 
   it('keeps every log group, the functions’ and the API’s, as long as asked (a year by default)', () => {
@@ -136,13 +145,17 @@ describe('the TikTokShopAuth construct in a stack of your own', () => {
     });
   });
 
-  it('passes the throttles on to the API’s routes', () => {
-    const { template } = build(() => ({ webhookRateLimit: 50, webhookBurstLimit: 100 }));
+  it('passes the throttles on to the API’s routes, and the webhook concurrency to the webhook function', () => {
+    const { template } = build(() => ({ callbackRateLimit: 5, callbackBurstLimit: 20, webhookConcurrency: 30 }));
 
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       RouteSettings: Match.objectLike({
-        'POST /webhooks/tiktok': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        'GET /oauth/callback': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 20 },
       }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp("^TikTok's webhooks"),
+      ReservedConcurrentExecutions: 30,
     });
   });
 });

@@ -8,7 +8,11 @@ const resourceSchema = z.object({
   Type: z.string(),
   Properties: z.record(z.string(), z.unknown()).default({}),
 });
-export const templateSchema = z.object({ Resources: z.record(z.string(), resourceSchema) });
+export const templateSchema = z.object({
+  Resources: z.record(z.string(), resourceSchema),
+  /** What `cdk deploy` prints, e.g. `WebhookUrl`, the value unresolved. */
+  Outputs: z.record(z.string(), z.object({ Value: z.unknown() })).default({}),
+});
 export type CfnTemplate = z.infer<typeof templateSchema>;
 export type CfnResource = z.infer<typeof resourceSchema>;
 

@@ -18,7 +18,7 @@ import * as z from 'zod';
 import { systemClock } from '../../../lambdas/shared/clock';
 import { TikTokSandbox } from '../../../local/sandbox/tiktok-sandbox';
 import { logicalIdsOf, REGION } from './cloudformation';
-import { type Served, serveHttpApi, serveSandbox } from './http-edge';
+import { type Served, serveFunctionUrl, serveHttpApi, serveSandbox } from './http-edge';
 import { IamProxy } from './iam-proxy';
 import { LambdaProcess } from './lambda-process';
 import { MotoDeployment, type SetupClients, setupClients } from './moto-deployment';
@@ -71,9 +71,10 @@ export interface StartTimings {
 /**
  * The deployed composition on one machine: the real stack synthesized with its bundles, what its template declares
  * created in moto, every function's bundle in a process of its own with its template environment and a key naming
- * its role, every AWS call going through the IAM proxy, the HTTP API routing as the template says, and the TikTok
- * Shop sandbox. The test reads what the functions did from moto: items, queue messages, and the events and reminders
- * the test's own queues receive from the bus and the reminder topic.
+ * its role, every AWS call going through the IAM proxy, the HTTP API and the webhook's function URL routing as the
+ * template says, and the TikTok Shop sandbox posting webhooks to the stack's `WebhookUrl` output. The test reads
+ * what the functions did from moto: items, queue messages, and the events and reminders the test's own queues
+ * receive from the bus and the reminder topic.
  */
 export class DeployedWorld {
   /** Every event the bus delivered to the test's rule, oldest first. */
@@ -83,6 +84,10 @@ export class DeployedWorld {
   readonly app = { app_key: 'deployed-test-app-key', app_secret: `app-secret-${randomBytes(12).toString('hex')}` };
   readonly timings: StartTimings = { synthesis: 0, motoAfterSynthesis: 0, deployment: 0, functions: 0 };
   apiUrl = '';
+  /** The webhook function's URL, ending in `/`, as the template's `WebhookUrl` output names it. */
+  functionUrl = '';
+  /** What the operator pastes into Partner Center: the stack's `WebhookUrl` output, resolved. */
+  webhookUrl = '';
   sandboxUrl = '';
   private parts?: Parts;
   private readonly processes = new Map<string, LambdaProcess>();
@@ -120,8 +125,9 @@ export class DeployedWorld {
   async start(): Promise<void> {
     // Fails the suite at once when moto is missing: a skipped suite would hide it.
     if (!findOnPath('moto_server')) throw new MotoServerMissingError();
-    // moto boots (a second or two of Python) while the stack synthesizes.
-    const motoStarting = startMotoServer(await freePort());
+    // moto boots (a second or two of Python) while the stack synthesizes. The synth holds the event loop for its
+    // whole length (over 30 s on a busy machine), so moto's wait runs from its start to well after it.
+    const motoStarting = startMotoServer(await freePort(), 180_000);
     this.motoStarting = motoStarting;
     motoStarting.catch(() => undefined);
 
@@ -131,6 +137,12 @@ export class DeployedWorld {
     );
     this.servers.push(api);
     this.apiUrl = api.url;
+    const functionUrl = await serveFunctionUrl(
+      () => this.parts?.stack.functionUrls[0]?.functionLogicalId,
+      (logicalId, event) => this.process(logicalId).invoke(event),
+    );
+    this.servers.push(functionUrl);
+    this.functionUrl = `${functionUrl.url}/`;
     const sandboxServer = await serveSandbox(() => this.sandbox);
     this.servers.push(sandboxServer);
     this.sandboxUrl = sandboxServer.url;
@@ -153,6 +165,17 @@ export class DeployedWorld {
 
     started = Date.now();
     const deployment = new MotoDeployment(stack.template, STACK_NAME);
+    // CloudFormation's value for the template's one function URL: the server above.
+    const [url, ...moreUrls] = stack.functionUrls;
+    if (!url || moreUrls.length > 0) throw new Error('expected one function URL in the template (the webhook)');
+    deployment.values.define(url.logicalId, {
+      ref: url.logicalId,
+      attributes: {
+        FunctionUrl: this.functionUrl,
+        FunctionArn: deployment.values.resolveString({ 'Fn::GetAtt': [url.functionLogicalId, 'Arn'] }),
+      },
+    });
+    this.webhookUrl = deployment.values.resolveString(stack.template.Outputs.WebhookUrl?.Value);
     const evaluator = new RoleEvaluator(deployment.resourcePolicies);
     const proxy = await IamProxy.start({
       motoUrl: this.moto.url,
@@ -166,7 +189,8 @@ export class DeployedWorld {
       appSecret: this.app.app_secret,
       serviceId: SERVICE_ID,
       redirectUrl: `${this.apiUrl}/oauth/callback`,
-      webhookUrl: `${this.apiUrl}/webhooks/tiktok`,
+      // TikTok posts where Partner Center says: the stack's output, which is the function URL's.
+      webhookUrl: this.webhookUrl,
       clock: systemClock,
     });
     this.parts = { stack, deployment, proxy, evaluator, clients, sandbox };

@@ -76,6 +76,43 @@ export async function serveHttpApi(
   return { url, stop: closer(server) };
 }
 
+/**
+ * A Lambda function URL as the template builds it: every method and path to its one function, as the route
+ * `$default` (payload format 2.0, `rawPath` and `requestContext.http.method` as sent), with no authorization (the
+ * template's `AuthType` is checked by the infra tests). The function is read per request, as for the API.
+ */
+export async function serveFunctionUrl(
+  functionLogicalId: () => string | undefined,
+  invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>,
+): Promise<Served> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      const body = await readBody(request);
+      const target = new URL(request.url ?? '/', 'http://function-url');
+      const logicalId = functionLogicalId();
+      if (!logicalId) return writeResult(response, { statusCode: 404, body: '{"message":"Not Found"}' });
+      const event = toApiGatewayEvent({
+        method: request.method ?? 'GET',
+        rawPath: target.pathname,
+        rawQueryString: target.search.slice(1),
+        headers: request.headers,
+        body,
+        routeKey: '$default',
+        pathParameters: {},
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      });
+      try {
+        writeResult(response, httpResult.parse(await invoke(logicalId, event)));
+      } catch {
+        // What a function URL answers when the function fails.
+        writeResult(response, { statusCode: 502, body: 'Internal Server Error' });
+      }
+    })();
+  });
+  const url = await listen(server);
+  return { url, stop: closer(server) };
+}
+
 /** The TikTok Shop sandbox on a port of its own, at its root: its authorize page, token and shop APIs. */
 export async function serveSandbox(sandbox: () => TikTokSandbox): Promise<Served> {
   const server = createServer((request, response) => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import * as z from 'zod';
+import { ROUTES, routeKey } from '../../../lambdas/shared/routes';
 import { TikTokShopAuthStack, type TikTokShopAuthStackProps } from '../../../lib/tiktok-shop-auth-stack';
 import { type CfnTemplate, logicalIdsOf, referencedId, resourceOf, templateSchema } from './cloudformation';
 
@@ -30,6 +31,13 @@ export interface RouteSpec {
   readonly functionLogicalId: string;
 }
 
+/** A Lambda function URL: it hands its function every method and path, as the route `$default`. */
+export interface FunctionUrlSpec {
+  readonly logicalId: string;
+  readonly authType: string;
+  readonly functionLogicalId: string;
+}
+
 /** An SQS event source mapping. */
 export interface QueueTriggerSpec {
   readonly queueLogicalId: string;
@@ -51,6 +59,7 @@ export interface SynthesizedStack {
   readonly template: CfnTemplate;
   readonly functions: readonly FunctionSpec[];
   readonly routes: readonly RouteSpec[];
+  readonly functionUrls: readonly FunctionUrlSpec[];
   readonly queueTriggers: readonly QueueTriggerSpec[];
   readonly schedules: readonly ScheduleSpec[];
 }
@@ -69,6 +78,8 @@ const routeProperties = z.object({
   AuthorizationType: z.string().default('NONE'),
   Target: z.object({ 'Fn::Join': z.tuple([z.literal(''), z.tuple([z.literal('integrations/'), z.unknown()])]) }),
 });
+
+const functionUrlProperties = z.object({ AuthType: z.string(), TargetFunctionArn: z.unknown() });
 
 const mappingProperties = z.object({
   EventSourceArn: z.unknown(),
@@ -137,6 +148,15 @@ export function synthesizeStack(outdir: string, props: TikTokShopAuthStackProps)
     };
   });
 
+  const functionUrls = logicalIdsOf(template, 'AWS::Lambda::Url').map((logicalId): FunctionUrlSpec => {
+    const url = functionUrlProperties.parse(resourceOf(template, logicalId, 'AWS::Lambda::Url').Properties);
+    return {
+      logicalId,
+      authType: url.AuthType,
+      functionLogicalId: required(referencedId(url.TargetFunctionArn), `${logicalId}'s function`),
+    };
+  });
+
   const queueTriggers = logicalIdsOf(template, 'AWS::Lambda::EventSourceMapping').map((logicalId) => {
     const mapping = mappingProperties.parse(
       resourceOf(template, logicalId, 'AWS::Lambda::EventSourceMapping').Properties,
@@ -159,7 +179,7 @@ export function synthesizeStack(outdir: string, props: TikTokShopAuthStackProps)
     };
   });
 
-  return { template, functions, routes, queueTriggers, schedules };
+  return { template, functions, routes, functionUrls, queueTriggers, schedules };
 }
 
 /** The function with this logical id prefix (CDK's ids are stable: the stack promises to keep them). */
@@ -171,10 +191,16 @@ export function functionNamed(stack: SynthesizedStack, logicalIdPrefix: string):
   return spec;
 }
 
-/** The function an API route invokes. */
-export function functionOfRoute(stack: SynthesizedStack, routeKey: string): FunctionSpec {
-  const route = stack.routes.find((candidate) => candidate.routeKey === routeKey);
-  const spec = stack.functions.find((candidate) => candidate.logicalId === route?.functionLogicalId);
-  if (!spec) throw new Error(`no function serves ${routeKey}`);
+/**
+ * The function that serves a route: the one its API integration invokes or, for a route the service says is served
+ * by a function's own URL (the webhook), the function of the template's one function URL.
+ */
+export function functionOfRoute(stack: SynthesizedStack, key: string): FunctionSpec {
+  const route = stack.routes.find((candidate) => candidate.routeKey === key);
+  const byUrl = ROUTES.some((candidate) => routeKey(candidate) === key && candidate.edge === 'function-url');
+  const [functionUrl, ...more] = byUrl ? stack.functionUrls : [];
+  const logicalId = route?.functionLogicalId ?? (more.length === 0 ? functionUrl?.functionLogicalId : undefined);
+  const spec = stack.functions.find((candidate) => candidate.logicalId === logicalId);
+  if (!spec) throw new Error(`no function serves ${key}`);
   return spec;
 }

@@ -224,6 +224,7 @@ describe('a bad day', () => {
           {
             routeKey: 'POST /webhooks/tiktok',
             rawPath: '/webhooks/tiktok',
+            requestContext: { http: { method: 'POST' } },
             body,
             isBase64Encoded: false,
             headers: { authorization: webhookSignature('sandbox-app-key', 'sandbox-app-secret', Buffer.from(body)) },

@@ -1,4 +1,8 @@
+import { DynamoDbWebhookReceipts } from '../../../lambdas/adapters/dynamodb/dynamodb-webhook-receipts';
 import { webhookSignature } from '../../../lambdas/adapters/tiktok/webhook-signature';
+import { createTikTokWebhookHandler } from '../../../lambdas/handlers/tiktok-webhook';
+import { webhookSettings } from '../../../lambdas/shared/config';
+import { lambdaContext, toApiGatewayEvent } from '../../../local/gateway';
 import { type LocalService, startLocalService } from '../../../local/local-service';
 import { authorizeInSandbox, browse, captureOutput, rawTable, TestClock } from '../../support/local-journey';
 
@@ -397,6 +401,90 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
         reauthorizeUrl: expect.stringContaining('state='),
       });
     });
+  });
+
+  /** On AWS the function's own URL hands it every method and path, as `$default` (payload format 2.0). */
+  describe('on the function URL', () => {
+    let secretReads = 0;
+    const handler = () =>
+      createTikTokWebhookHandler(() => ({
+        ...service.dependencies,
+        credentials: {
+          get: () => {
+            secretReads += 1;
+            return service.dependencies.credentials.get();
+          },
+          reload: () => {
+            secretReads += 1;
+            return service.dependencies.credentials.reload();
+          },
+        },
+        receipts: new DynamoDbWebhookReceipts(service.dynamo.documentClient, 'tiktok-shop-auth'),
+        settings: webhookSettings(service.env),
+      }));
+    const invoke = async (method: string, rawPath: string, body: string) => {
+      const event = toApiGatewayEvent({
+        method,
+        rawPath,
+        rawQueryString: '',
+        headers: {
+          'content-type': 'application/json',
+          authorization: webhookSignature(APP_KEY, APP_SECRET, Buffer.from(body)),
+        },
+        body: Buffer.from(body),
+        routeKey: '$default',
+        pathParameters: {},
+        sourceIp: '203.0.113.9',
+      });
+      const output = captureOutput();
+      try {
+        return { response: await handler()(event, lambdaContext('webhooks')), output: output.text() };
+      } finally {
+        output.restore();
+      }
+    };
+    beforeEach(() => {
+      secretReads = 0;
+    });
+
+    it('acts on a signed POST to /webhooks/tiktok', async () => {
+      const body = webhook(1, DE, { order_id: 'via-function-url' });
+
+      const { response } = await invoke('POST', '/webhooks/tiktok', body);
+
+      expect(response.statusCode).toBe(200);
+      expect(secretReads).toBe(1);
+      expect(forwarded().at(-1)?.detail).toMatchObject({ data: { order_id: 'via-function-url' } });
+    });
+
+    it.each(['GET', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'])(
+      'answers %s /webhooks/tiktok 405 with allow: POST, before reading the secret',
+      async (method) => {
+        const before = { events: service.events.list().length, table: await rawTable(service) };
+
+        const { response, output } = await invoke(method, '/webhooks/tiktok', webhook(1, DE));
+
+        expect(response).toMatchObject({ statusCode: 405, body: '', headers: { allow: 'POST' } });
+        expect(secretReads).toBe(0);
+        expect(service.events.list().length).toBe(before.events);
+        expect(await rawTable(service)).toBe(before.table);
+        expect(output).toContain('"WebhookRejectedRoute":1');
+      },
+    );
+
+    it.each(['/', '/webhooks/tiktok/', '/webhooks', '/oauth/callback', '/webhooks/TikTok'])(
+      'answers a signed POST to %s 404, before reading the secret',
+      async (path) => {
+        const before = service.events.list().length;
+
+        const { response } = await invoke('POST', path, webhook(1, DE));
+
+        expect(response).toMatchObject({ statusCode: 404, body: '' });
+        expect(response.headers).not.toHaveProperty('allow');
+        expect(secretReads).toBe(0);
+        expect(service.events.list().length).toBe(before);
+      },
+    );
   });
 
   it('accepts and forwards a type it does not know', async () => {

@@ -1,4 +1,4 @@
-import { matchPath, ROUTES } from '../../../lambdas/shared/routes';
+import { matchPath, ROUTES, routeKey } from '../../../lambdas/shared/routes';
 
 describe('matchPath', () => {
   it('matches a literal path and one with parameters', () => {
@@ -20,5 +20,9 @@ describe('ROUTES', () => {
     expect(ROUTES.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.path}`)).toEqual(
       ['GET /oauth/callback', 'POST /webhooks/tiktok'],
     );
+  });
+
+  it('serves only the webhook from its function’s own URL on AWS, every other route from the HTTP API', () => {
+    expect(ROUTES.filter((route) => route.edge === 'function-url').map(routeKey)).toEqual(['POST /webhooks/tiktok']);
   });
 });
