@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { OutgoingEvent } from './events';
 
 /**
@@ -7,7 +7,7 @@ import type { OutgoingEvent } from './events';
  */
 export const sealedTokenSchema = z
   .string()
-  .regex(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not a sealed token')
+  .check(z.regex(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not a sealed token'))
   .brand<'SealedToken'>();
 export type SealedToken = z.infer<typeof sealedTokenSchema>;
 

@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { type CredentialsSettings, getShopCredentials, refreshSellerNow } from '../domain/credentials';
 import type { Dependencies } from '../domain/dependencies';
 import { awsDependencies } from '../shared/aws-dependencies';
@@ -9,11 +8,12 @@ import { CREDENTIALS_SETTINGS } from '../shared/config';
 import { type HttpResult, json, jsonErrors, RequestValidationError } from '../shared/http';
 import { once } from '../shared/once';
 import { logger } from '../shared/powertools';
+import { trimmed } from '../shared/schemas';
 import { budgeted } from '../shared/time-budget';
 
 export type CredentialsDependencies = Dependencies & { readonly settings: CredentialsSettings };
 
-const pathId = z.string().trim().min(1).max(128);
+const pathId = trimmed(1, 128);
 
 /**
  * GET /shops/{shopId}/credentials, the one route whose answer carries a token; and POST /sellers/{openId}/refresh,

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type CallbackSettings, completeAuthorization } from '../domain/authorize-seller';
 import type { Dependencies } from '../domain/dependencies';
 import {
@@ -24,11 +24,12 @@ import { errorResponse, type HttpResult, json, parseJsonBody } from '../shared/h
 import { once } from '../shared/once';
 import { renderPage } from '../shared/pages';
 import { logger, metrics } from '../shared/powertools';
+import { trimmed } from '../shared/schemas';
 import { budgeted } from '../shared/time-budget';
 
 export type OAuthCallbackDependencies = Dependencies & { readonly settings: RedirectSettings & CallbackSettings };
 
-const bounded = (max: number) => z.string().max(max).optional();
+const bounded = (max: number) => z.optional(z.string().check(z.maxLength(max)));
 const callbackQuery = z.object({
   code: bounded(2048),
   state: bounded(512),
@@ -139,9 +140,7 @@ function countRefusedCode(state: string | undefined): void {
   if (!state?.trim()) metrics.addMetric('CallbackCodeRefusedWithoutState', MetricUnit.Count, 1);
 }
 
-const exchangeBody = z
-  .object({ code: z.string().trim().min(1).max(2048), accountId: z.string().trim().min(1).max(256) })
-  .strict();
+const exchangeBody = z.strictObject({ code: trimmed(1, 2048), accountId: trimmed(1, 256) });
 
 /**
  * POST /authorizations/exchange (IAM): an auth code exchanged by hand, for development shops, which skip the link

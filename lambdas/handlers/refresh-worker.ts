@@ -3,13 +3,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Dependencies } from '../domain/dependencies';
 import { type RefreshMessage, type RefreshWorkerSettings, refreshQueuedGrants } from '../domain/token-refresh';
 import { awsDependencies, awsRefreshQueue } from '../shared/aws-dependencies';
 import { tokenRefreshSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
+import { trimmed } from '../shared/schemas';
 import { budgeted, invocationBudget, withinBudget } from '../shared/time-budget';
 import { WORKER_HAND_BACK_MS } from '../shared/timings';
 
@@ -19,7 +20,7 @@ export type RefreshWorkerDependencies = Dependencies & {
   readonly retryLater: (receiptHandle: string, delaySeconds: number) => Promise<void>;
 };
 
-const messageBody = z.object({ openId: z.string().trim().min(1).max(128) });
+const messageBody = z.object({ openId: trimmed(1, 128) });
 
 const OUTCOME_METRICS: Record<string, string> = {
   refreshed: 'TokensRefreshed',

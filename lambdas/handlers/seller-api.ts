@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createAuthorizationLink, type LinkSettings, MARKETS } from '../domain/authorization-links';
 import { GRANT_STATUSES } from '../domain/model';
 import { claimInstallation, describeSeller, disconnectSeller, listSellers } from '../domain/sellers';
@@ -18,28 +18,29 @@ import {
 } from '../shared/http';
 import { once } from '../shared/once';
 import { logger } from '../shared/powertools';
+import { trimmed } from '../shared/schemas';
 import { budgeted } from '../shared/time-budget';
 
 export type SellerApiDependencies = BaseDependencies & { readonly settings: LinkSettings };
 
-const accountId = z.string().trim().min(1).max(256);
+const accountId = trimmed(1, 256);
 /** A path of the app (not another site): where the seller lands after authorizing. */
 const returnTo = z
   .string()
-  .max(2048)
-  .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path of the app, starting with a single /');
-const pathId = z.string().trim().min(1).max(128);
-const linkBody = z
-  .object({ accountId, returnTo: returnTo.optional(), openId: pathId.optional(), market: z.enum(MARKETS).optional() })
-  .strict();
-const claimBody = z.object({ ticket: z.string().trim().min(1).max(512), accountId }).strict();
-const listQuery = z
-  .object({
-    status: z.enum(GRANT_STATUSES).optional(),
-    cursor: z.string().max(2048).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-  })
-  .strict();
+  .check(z.maxLength(2048), z.regex(/^\/(?![/\\])[^\s]*$/, 'must be a path of the app, starting with a single /'));
+const pathId = trimmed(1, 128);
+const linkBody = z.strictObject({
+  accountId,
+  returnTo: z.optional(returnTo),
+  openId: z.optional(pathId),
+  market: z.optional(z.enum(MARKETS)),
+});
+const claimBody = z.strictObject({ ticket: trimmed(1, 512), accountId });
+const listQuery = z.strictObject({
+  status: z.optional(z.enum(GRANT_STATUSES)),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+});
 
 function pathParameter(event: APIGatewayProxyEventV2, name: string): string {
   const parsed = pathId.safeParse(event.pathParameters?.[name]);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL } from '../adapters/tiktok/http-tiktok-auth-api';
 import { type LinkSettings, MARKETS, type Market } from '../domain/authorization-links';
 import type { CallbackSettings } from '../domain/authorize-seller';
@@ -27,20 +27,20 @@ export class ConfigurationError extends Error {
   }
 }
 
-function read<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+function read<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new ConfigurationError(describeInvalid(parsed.error));
   return parsed.data;
 }
 
 const linkEnv = z.object({
-  TIKTOK_SERVICE_ID: z.string().trim().min(1),
-  TIKTOK_AUTHORIZE_URL_ROW: httpUrl.default(AUTHORIZE_URL_PRESETS.ROW),
-  TIKTOK_AUTHORIZE_URL_US: httpUrl.default(AUTHORIZE_URL_PRESETS.US),
-  TIKTOK_MARKET: z.enum(MARKETS).default('ROW'),
-  TIKTOK_AUTHORIZE_URL: z
-    .undefined({ error: 'replaced by TIKTOK_AUTHORIZE_URL_ROW and TIKTOK_AUTHORIZE_URL_US (one page per market)' })
-    .optional(),
+  TIKTOK_SERVICE_ID: z.string().check(z.trim(), z.minLength(1)),
+  TIKTOK_AUTHORIZE_URL_ROW: z._default(httpUrl, AUTHORIZE_URL_PRESETS.ROW),
+  TIKTOK_AUTHORIZE_URL_US: z._default(httpUrl, AUTHORIZE_URL_PRESETS.US),
+  TIKTOK_MARKET: z._default(z.enum(MARKETS), 'ROW'),
+  TIKTOK_AUTHORIZE_URL: z.optional(
+    z.undefined({ error: 'replaced by TIKTOK_AUTHORIZE_URL_ROW and TIKTOK_AUTHORIZE_URL_US (one page per market)' }),
+  ),
 });
 
 /**
@@ -63,7 +63,7 @@ export interface RedirectSettings {
   readonly errorUrl?: string;
 }
 
-const redirectEnv = z.object({ SUCCESS_URL: httpUrl, CLAIM_URL: httpUrl, ERROR_URL: httpUrl.optional() });
+const redirectEnv = z.object({ SUCCESS_URL: httpUrl, CLAIM_URL: httpUrl, ERROR_URL: z.optional(httpUrl) });
 
 export function redirectSettings(env: NodeJS.ProcessEnv): RedirectSettings & CallbackSettings {
   const config = read(redirectEnv, env);
@@ -76,8 +76,8 @@ export function redirectSettings(env: NodeJS.ProcessEnv): RedirectSettings & Cal
 }
 
 const tiktokEnv = z.object({
-  TIKTOK_AUTH_BASE_URL: httpUrl.default(DEFAULT_AUTH_BASE_URL),
-  TIKTOK_API_BASE_URL: httpUrl.default(DEFAULT_API_BASE_URL),
+  TIKTOK_AUTH_BASE_URL: z._default(httpUrl, DEFAULT_AUTH_BASE_URL),
+  TIKTOK_API_BASE_URL: z._default(httpUrl, DEFAULT_API_BASE_URL),
 });
 
 export function tiktokEndpoints(env: NodeJS.ProcessEnv): { authBaseUrl: string; apiBaseUrl: string } {
@@ -108,10 +108,10 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 const reminderEnv = z.object({
-  REMINDER_MILESTONES: z
-    .string()
-    .regex(/^\d{1,3}(,\d{1,3})*$/, 'must be days before the end, comma-separated, e.g. 30,7,1')
-    .default('30,7,1'),
+  REMINDER_MILESTONES: z._default(
+    z.string().check(z.regex(/^\d{1,3}(,\d{1,3})*$/, 'must be days before the end, comma-separated, e.g. 30,7,1')),
+    '30,7,1',
+  ),
 });
 
 /** `REMINDER_MILESTONES`, e.g. `30,7,1`: the days before the end of an authorization at which sellers are reminded. */
@@ -127,14 +127,12 @@ export function webhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
   return { reminders: reminderSettings(env), inProgressMs: 60_000, keepReceiptsMs: 14 * 24 * 60 * MINUTE };
 }
 
+/** A whole number from `min` to `max`, from the variable's text. */
+const wholeNumber = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
+
 const refreshEnv = z.object({
-  REFRESH_AHEAD_HOURS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 6)
-    .default(48),
-  REFRESH_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(5),
+  REFRESH_AHEAD_HOURS: z._default(wholeNumber(1, 24 * 6), 48),
+  REFRESH_CONCURRENCY: z._default(wholeNumber(1, 50), 5),
 });
 
 /**

@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import {
   AccessRevokedError,
   GrantNotFoundError,
@@ -22,6 +23,10 @@ import {
 import type { Log } from './logger';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+// zod/mini loads no locale: without one, every issue's message is "Invalid input", and these messages reach 400
+// answers and configuration errors (`describeInvalid`). Registered here, where every handler that reports them loads.
+z.config(en());
 
 /** Bodies of the internal JSON routes are small; anything larger is refused before parsing. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
@@ -57,7 +62,7 @@ export function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
 }
 
 /** Parses a JSON body of bounded size against a schema. */
-export function parseJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+export function parseJsonBody<S extends z.ZodMiniType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
   const bytes = rawBody(event);
   if (bytes.length > MAX_JSON_BODY_BYTES) {
     throw new RequestValidationError(`the body is larger than ${MAX_JSON_BODY_BYTES} bytes`, 413);
@@ -74,7 +79,7 @@ export function parseJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2
 }
 
 /** Which fields are wrong and how, without quoting what was sent. */
-export function describeInvalid(error: z.ZodError): string {
+export function describeInvalid(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
     .join('; ');

@@ -9,7 +9,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   GrantAlreadyExistsError,
   GrantNotFoundError,
@@ -57,16 +57,14 @@ import {
 } from './table-design';
 import { buildUpdate } from './update-expression';
 
+/** An index's key as DynamoDB hands it back, to start the next page from. */
+const indexKeySchema = z.record(z.string(), z.union([z.string(), z.number()]));
 const cursorSchema = z.object({
-  shard: z
-    .number()
-    .int()
-    .min(0)
-    .max(INDEX_SHARDS - 1),
-  key: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  shard: z.int().check(z.minimum(0), z.maximum(INDEX_SHARDS - 1)),
+  key: z.optional(indexKeySchema),
 });
 type Cursor = z.infer<typeof cursorSchema>;
-const statusCursorSchema = cursorSchema.extend({ status: z.number().int().min(0) });
+const statusCursorSchema = z.extend(cursorSchema, { status: z.int().check(z.minimum(0)) });
 type StatusCursor = z.infer<typeof statusCursorSchema>;
 
 interface IndexSpec {
@@ -455,16 +453,17 @@ function currentOwner(copies: readonly Shop[]): Shop | undefined {
   })[0];
 }
 
-const indexItemSchema = z.object({ pk: z.string().startsWith('SELLER#') });
+const indexItemSchema = z.object({ pk: z.string().check(z.startsWith('SELLER#')) });
+const indexSortValueSchema = z.int();
 
 function grantRefFromIndexItem(item: Record<string, unknown>, sortKey: string): GrantRef {
   const { pk } = indexItemSchema.parse(item);
-  const at = z.number().int().parse(item[sortKey]);
+  const at = indexSortValueSchema.parse(item[sortKey]);
   return { openId: pk.slice('SELLER#'.length), at: new Date(at) };
 }
 
 function indexKey(key: Record<string, unknown>): Record<string, string | number> {
-  return z.record(z.string(), z.union([z.string(), z.number()])).parse(key);
+  return indexKeySchema.parse(key);
 }
 
 function decodeStatusCursor(text: string, statuses: number): StatusCursor {
@@ -479,7 +478,7 @@ function encodeCursor(cursor: Cursor | StatusCursor): string {
 
 const decodeCursor = (text: string): Cursor => decodeWith(cursorSchema, text);
 
-function decodeWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
+function decodeWith<S extends z.ZodMiniType>(schema: S, text: string): z.output<S> {
   try {
     return schema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch (cause) {

@@ -1,20 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RefusalLedger, RefusalRecord } from '../../ports';
 
 /** The one item every refreshing function shares. */
 export const REFUSALS_KEY = { pk: 'APP#TOKEN_REFRESH', sk: 'REFUSALS' } as const;
 
-const epochMs = z
-  .number()
-  .int()
-  .transform((ms) => new Date(ms));
+const epochMs = z.pipe(
+  z.int(),
+  z.transform((ms) => new Date(ms)),
+);
 
 const ledgerItem = z.object({
-  refusals: z.record(z.string(), epochMs).default({}),
-  lastSuccessAt: epochMs.optional(),
-  pausedUntil: epochMs.optional(),
+  refusals: z._default(z.record(z.string(), epochMs), {}),
+  lastSuccessAt: z.optional(epochMs),
+  pausedUntil: z.optional(epochMs),
 });
 
 function recordOf(item: Record<string, unknown> | undefined): RefusalRecord {

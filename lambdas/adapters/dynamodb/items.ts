@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LIFECYCLE_EVENT_TYPES } from '../../domain/events';
 import {
   type AuthorizationState,
@@ -29,27 +29,28 @@ export function indexShard(openId: string): number {
   return (createHash('sha256').update(openId, 'utf8').digest()[0] ?? 0) % INDEX_SHARDS;
 }
 
-const epochMs = z
-  .number()
-  .int()
-  .transform((ms) => new Date(ms));
+const epochMs = z.pipe(
+  z.int(),
+  z.transform((ms) => new Date(ms)),
+);
+const nonEmptyText = z.string().check(z.minLength(1));
 
 const outboxItemSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('event'),
-    id: z.string().min(1),
+    id: nonEmptyText,
     at: epochMs,
     type: z.enum(LIFECYCLE_EVENT_TYPES),
     detail: z.record(z.string(), z.unknown()),
-    reminderFor: epochMs.optional(),
+    reminderFor: z.optional(epochMs),
   }),
   z.object({
     kind: z.literal('notification'),
-    id: z.string().min(1),
+    id: nonEmptyText,
     at: epochMs,
     subject: z.string(),
     message: z.string(),
-    reminderFor: epochMs.optional(),
+    reminderFor: z.optional(epochMs),
   }),
 ]);
 
@@ -67,27 +68,27 @@ const outboxEntryItem = (entry: OutboxEntry) => {
 };
 
 export const grantItemSchema = z.object({
-  openId: z.string().min(1),
+  openId: nonEmptyText,
   sellerName: z.string(),
   baseRegion: z.string(),
-  userType: z.number().int(),
+  userType: z.int(),
   scopes: z.array(z.string()),
-  accountId: z.string().optional(),
+  accountId: z.optional(z.string()),
   status: z.enum(GRANT_STATUSES),
-  accessToken: sealedTokenSchema.optional(),
-  refreshToken: sealedTokenSchema.optional(),
+  accessToken: z.optional(sealedTokenSchema),
+  refreshToken: z.optional(sealedTokenSchema),
   accessExpiresAt: epochMs,
   authorizationExpiresAt: epochMs,
   authorizedAt: epochMs,
-  version: z.number().int().positive(),
-  leaseHolder: z.string().optional(),
-  leaseUntil: epochMs.optional(),
-  refreshFailures: z.number().int().nonnegative(),
-  lastError: z.string().optional(),
-  suspectRefusalSince: epochMs.optional(),
-  remindersSent: z.array(z.number().int()),
+  version: z.int().check(z.positive()),
+  leaseHolder: z.optional(z.string()),
+  leaseUntil: z.optional(epochMs),
+  refreshFailures: z.int().check(z.nonnegative()),
+  lastError: z.optional(z.string()),
+  suspectRefusalSince: z.optional(epochMs),
+  remindersSent: z.array(z.int()),
   // Grants written before the outbox existed have none.
-  outbox: z.array(outboxItemSchema).default([]),
+  outbox: z._default(z.array(outboxItemSchema), []),
 });
 
 export function grantFromItem(item: Record<string, unknown>): Grant {
@@ -136,8 +137,8 @@ export function grantAttributes(grant: Omit<Grant, 'version' | 'lease'>): Record
 }
 
 export const shopItemSchema = z.object({
-  shopId: z.string().min(1),
-  openId: z.string().min(1),
+  shopId: nonEmptyText,
+  openId: nonEmptyText,
   name: z.string(),
   region: z.string(),
   sellerType: z.string(),
@@ -145,7 +146,7 @@ export const shopItemSchema = z.object({
   code: z.string(),
   status: z.enum(SHOP_STATUSES),
   // Shops written before this attribute existed count as authorized at the epoch: any later message applies.
-  authorizedAt: epochMs.default(new Date(0)),
+  authorizedAt: z._default(epochMs, new Date(0)),
 });
 
 export const shopFromItem = (item: Record<string, unknown>): Shop => shopItemSchema.parse(item);
@@ -157,17 +158,17 @@ export const shopItem = (shop: Shop) => ({
   authorizedAt: shop.authorizedAt.getTime(),
 });
 
-const oneTimeBase = { expiresAt: epochMs, consumedAt: epochMs.optional() };
+const oneTimeBase = { expiresAt: epochMs, consumedAt: z.optional(epochMs) };
 
 export const stateItemSchema = z.object({
-  accountId: z.string().min(1),
-  returnTo: z.string().optional(),
-  openId: z.string().min(1).optional(),
+  accountId: nonEmptyText,
+  returnTo: z.optional(z.string()),
+  openId: z.optional(nonEmptyText),
   ...oneTimeBase,
 });
 export const ticketItemSchema = z.object({
-  openId: z.string().min(1),
-  authorizedAt: epochMs.optional(),
+  openId: nonEmptyText,
+  authorizedAt: z.optional(epochMs),
   ...oneTimeBase,
 });
 
@@ -184,13 +185,14 @@ export const ticketFromItem = (item: Record<string, unknown>): InstallTicket => 
 /** DynamoDB's TTL wants seconds; TTL deletion is lazy, so reads check `expiresAt` themselves. */
 export const ttlFor = (expiresAt: Date) => Math.ceil(expiresAt.getTime() / 1000);
 
-export const grantSummarySchema = z
-  .object({
-    openId: z.string().min(1),
+export const grantSummarySchema = z.pipe(
+  z.object({
+    openId: nonEmptyText,
     sellerName: z.string(),
     status: z.enum(GRANT_STATUSES),
-    accountId: z.string().optional(),
+    accountId: z.optional(z.string()),
     accessExpiresAt: epochMs,
     authorizationExpiresAt: epochMs,
-  })
-  .transform(({ accessExpiresAt, ...rest }) => ({ ...rest, accessTokenExpiresAt: accessExpiresAt }));
+  }),
+  z.transform(({ accessExpiresAt, ...rest }) => ({ ...rest, accessTokenExpiresAt: accessExpiresAt })),
+);

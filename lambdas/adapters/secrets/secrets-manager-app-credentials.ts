@@ -1,12 +1,15 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AppKeyAndSecret } from '../../domain/model';
 import type { AppCredentials } from '../../ports';
 
-export const appSecretSchema = z
-  .object({ app_key: z.string().trim().min(1), app_secret: z.string().trim().min(1) })
-  .transform((secret) => ({ appKey: secret.app_key, appSecret: secret.app_secret }));
+const filledText = z.string().check(z.trim(), z.minLength(1));
+
+export const appSecretSchema = z.pipe(
+  z.object({ app_key: filledText, app_secret: filledText }),
+  z.transform((secret) => ({ appKey: secret.app_key, appSecret: secret.app_secret })),
+);
 
 /** The secret is not `{"app_key", "app_secret"}`, or still empty. Says which secret, never its value. */
 export class AppSecretInvalidError extends Error {

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import {
   TikTokAccessTokenRejectedError,
   TikTokAppCredentialsError,
@@ -188,7 +188,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     }
   }
 
-  private async call<S extends z.ZodType>(
+  private async call<S extends z.ZodMiniType>(
     endpoint: Endpoint,
     path: string,
     buildUrl: () => URL,
@@ -219,7 +219,7 @@ export class HttpTikTokAuthApi implements TikTokAuthApi {
     }
   }
 
-  private async attempt<S extends z.ZodType>(
+  private async attempt<S extends z.ZodMiniType>(
     endpoint: Endpoint,
     path: string,
     url: URL,

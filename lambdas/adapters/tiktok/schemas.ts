@@ -1,51 +1,57 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type AuthorizedShop, USER_TYPE_SELLER } from '../../domain/model';
 
 /** Every TikTok answer: errors come as HTTP 200 with `code != 0`. */
 export const envelopeSchema = z.object({
-  code: z.number().int(),
-  message: z.string().default(''),
-  request_id: z.string().optional(),
-  data: z.unknown().optional(),
+  code: z.int(),
+  message: z._default(z.string(), ''),
+  request_id: z.optional(z.string()),
+  data: z.optional(z.unknown()),
 });
 
 /** Tokens' expiries before this are not absolute timestamps: a sign that the answer is not what we think. */
 const EARLIEST_PLAUSIBLE_EXPIRY = Date.UTC(2020, 0, 1) / 1000;
 
+/** A whole number sent as a string of digits, read as the number. */
+const digits = z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number));
+
 /** An absolute Unix time in seconds (the protocol's `*_expire_in`), as a number or a numeric string. */
-const unixSeconds = z
-  .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
-  .pipe(z.number().int().min(EARLIEST_PLAUSIBLE_EXPIRY, 'an absolute Unix time in seconds'))
-  .transform((seconds) => new Date(seconds * 1000));
+const unixSeconds = z.pipe(
+  z.pipe(
+    z.union([z.number(), digits]),
+    z.int().check(z.minimum(EARLIEST_PLAUSIBLE_EXPIRY, 'an absolute Unix time in seconds')),
+  ),
+  z.transform((seconds) => new Date(seconds * 1000)),
+);
 
 /**
  * A field the service does not need in order to act: TikTok sends it null, leaves it out, or changes its type (real
  * creators' answers carry `"seller_name": null` and no `seller_base_region`). Any of those reads as the default:
  * the code is single use, and failing on a detail would cost the seller a new authorization.
  */
-const optionalText = z.string().catch('');
-const optionalList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(undefined)
-  .transform((items) => items?.filter((item): item is string => typeof item === 'string'));
+const optionalText = z.catch(z.string(), '');
+const lenientList = z.catch(z.nullish(z.array(z.unknown())), undefined);
+const optionalList = z.pipe(
+  lenientList,
+  z.transform((items) => items?.filter((item): item is string => typeof item === 'string')),
+);
 
 /** What a `/token/get` or `/token/refresh` answer must carry; everything else is optional and nullable. */
-export const tokenDataSchema = z
-  .object({
-    access_token: z.string().min(1),
+export const tokenDataSchema = z.pipe(
+  z.object({
+    access_token: z.string().check(z.minLength(1)),
     access_token_expire_in: unixSeconds,
-    refresh_token: z.string().min(1),
+    refresh_token: z.string().check(z.minLength(1)),
     refresh_token_expire_in: unixSeconds,
-    open_id: z.string().min(1),
+    open_id: z.string().check(z.minLength(1)),
     seller_name: optionalText,
     seller_base_region: optionalText,
     // Documented as always present; a missing one is read as a seller: the shops call that follows tells.
-    user_type: z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).catch(USER_TYPE_SELLER),
+    user_type: z.catch(z.union([z.int(), digits]), USER_TYPE_SELLER),
     granted_scopes: optionalList,
     granted_permissions: optionalList,
-  })
-  .transform((data) => ({
+  }),
+  z.transform((data) => ({
     accessToken: data.access_token,
     accessTokenExpiresAt: data.access_token_expire_in,
     refreshToken: data.refresh_token,
@@ -55,22 +61,26 @@ export const tokenDataSchema = z
     sellerBaseRegion: data.seller_base_region,
     userType: data.user_type,
     grantedScopes: data.granted_scopes ?? data.granted_permissions ?? [],
-  }));
+  })),
+);
 
 /**
  * A shop the service can serve needs its id (webhooks name it) and its cipher (callers pass it to TikTok). An id sent
  * as a number past 2^53 has lost digits in JSON: it is left out rather than stored wrong.
  */
-const shopSchema = z
-  .object({
-    id: z.union([z.string().trim().min(1), z.number().int().nonnegative().transform(String)]),
-    cipher: z.string().min(1),
+const shopSchema = z.pipe(
+  z.object({
+    id: z.union([
+      z.string().check(z.trim(), z.minLength(1)),
+      z.pipe(z.int().check(z.nonnegative()), z.transform(String)),
+    ]),
+    cipher: z.string().check(z.minLength(1)),
     name: optionalText,
     region: optionalText,
     seller_type: optionalText,
     code: optionalText,
-  })
-  .transform(
+  }),
+  z.transform(
     (shop): AuthorizedShop => ({
       id: shop.id,
       name: shop.name,
@@ -79,16 +89,16 @@ const shopSchema = z
       cipher: shop.cipher,
       code: shop.code,
     }),
-  );
+  ),
+);
 
 /**
  * Get Authorized Shops' data, read after the code is spent: it never fails on a shop. A shop without an id or a
  * cipher cannot be served and is left out, counted in `unusable`; no list at all is no shop.
  */
-export const shopsDataSchema = z
-  .object({ shops: z.array(z.unknown()).nullish().catch(undefined) })
-  .nullish()
-  .transform((data) => {
+export const shopsDataSchema = z.pipe(
+  z.nullish(z.object({ shops: lenientList })),
+  z.transform((data) => {
     const shops: AuthorizedShop[] = [];
     let unusable = 0;
     for (const entry of data?.shops ?? []) {
@@ -97,9 +107,10 @@ export const shopsDataSchema = z
       else unusable++;
     }
     return { shops, unusable };
-  });
+  }),
+);
 
 /** The paths of the fields that failed, and never the values: they may be tokens. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
 }
