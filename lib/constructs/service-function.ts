@@ -143,7 +143,8 @@ export const RUNTIME_ENVIRONMENT = {
  * the AWS SDK inside it (a pinned version, and faster to load than the runtime's copy from many files). Packages are
  * read from their ES modules (`module` before `main`): esbuild can drop what a handler never imports from them, where
  * the SDK's CommonJS builds are one file per package. The SDK's credential chain is replaced by the one a function
- * uses (`lambdas/shared/lambda-credentials.ts`).
+ * uses (`lambdas/shared/lambda-credentials.ts`), and its event streams, which no call of this service makes, by a
+ * module that says so (`lambdas/shared/no-event-streams.ts`).
  */
 export function handlerBundling() {
   return {
@@ -156,10 +157,16 @@ export function handlerBundling() {
     bundleAwsSDK: true,
     mainFields: ['module', 'main'],
     esbuildArgs: {
-      '--alias': `@aws-sdk/credential-provider-node=${join(packageRoot(), 'lambdas', 'shared', 'lambda-credentials.ts')}`,
+      '--alias': [
+        `@aws-sdk/credential-provider-node=${sharedModule('lambda-credentials.ts')}`,
+        `@smithy/core/event-streams=${sharedModule('no-event-streams.ts')}`,
+      ],
     },
   } satisfies BundlingOptions;
 }
+
+/** A module of `lambdas/shared`, by its absolute path (esbuild resolves an alias's target from where it runs). */
+const sharedModule = (name: string) => join(packageRoot(), 'lambdas', 'shared', name);
 
 /**
  * Where esbuild resolves a handler's imports from. In this project (its lock file beside the handlers), the project

@@ -89,6 +89,8 @@ describe('ServiceFunction', () => {
     // What went in, from the source map: the SDK's ES modules, and the function's credential chain, not the SDK's.
     const sources: string[] = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')).sources;
     expect(sources.some((source) => source.endsWith('lambdas/shared/lambda-credentials.ts'))).toBe(true);
+    expect(sources.some((source) => source.endsWith('lambdas/shared/no-event-streams.ts'))).toBe(true);
+    expect(sources.filter((source) => source.includes('submodules/event-streams'))).toEqual([]);
     expect(
       sources.filter((source) => /credential-provider-node|nested-clients|credential-provider-sso/.test(source)),
     ).toEqual([]);

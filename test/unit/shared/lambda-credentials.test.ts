@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defaultProvider } from '../../../lambdas/shared/lambda-credentials';
 
 const ROLE_ENV = [
@@ -33,29 +31,7 @@ describe("a function's credential chain", () => {
     });
   });
 
-  it('asks the container endpoint when the environment holds none', async () => {
-    const server = createServer((_, response) => {
-      response.setHeader('content-type', 'application/json');
-      response.end(
-        JSON.stringify({
-          AccessKeyId: 'ASIACONTAINER',
-          SecretAccessKey: 'container-secret',
-          Token: 'container-session',
-          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
-        }),
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `http://127.0.0.1:${(server.address() as AddressInfo).port}/role`;
-
-      await expect(defaultProvider()()).resolves.toMatchObject({ accessKeyId: 'ASIACONTAINER' });
-    } finally {
-      server.close();
-    }
-  });
-
-  it('fails clearly with neither', async () => {
-    await expect(defaultProvider()()).rejects.toThrow(/AWS_CONTAINER_CREDENTIALS|credentials/i);
+  it('fails clearly without them', async () => {
+    await expect(defaultProvider()()).rejects.toThrow(/AWS_ACCESS_KEY_ID|credentials/i);
   });
 });
