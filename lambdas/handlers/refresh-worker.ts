@@ -6,7 +6,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { Dependencies } from '../domain/dependencies';
 import { type RefreshMessage, type RefreshWorkerSettings, refreshQueuedGrants } from '../domain/token-refresh';
-import { awsDependencies, awsRefreshQueue } from '../shared/aws-dependencies';
+import { awsDependencies, awsMessageDelays } from '../shared/aws-dependencies';
 import { tokenRefreshSettings } from '../shared/config';
 import { once } from '../shared/once';
 import { logger, metrics } from '../shared/powertools';
@@ -112,7 +112,7 @@ function parseJson(text: string): unknown {
 
 export const handler = createRefreshWorkerHandler(
   once(() => {
-    const queue = awsRefreshQueue();
+    const queue = awsMessageDelays();
     return {
       ...awsDependencies(),
       settings: tokenRefreshSettings(process.env),

@@ -8,7 +8,7 @@ import { DynamoDbGrantStore } from '../adapters/dynamodb/dynamodb-grant-store';
 import { DynamoDbRefusalLedger } from '../adapters/dynamodb/dynamodb-refusal-ledger';
 import { EventBridgePublisher } from '../adapters/events/event-bridge-publisher';
 import { SnsNotifier } from '../adapters/notify/sns-notifier';
-import { SqsRefreshQueue } from '../adapters/queue/sqs-refresh-queue';
+import { SqsMessageDelays, SqsRefreshQueue } from '../adapters/queue/sqs-refresh-queue';
 import { EnvelopeTokenSealer } from '../adapters/sealing/envelope-token-sealer';
 import { KmsDataKeys } from '../adapters/sealing/kms-data-keys';
 import { SecretsManagerAppCredentials } from '../adapters/secrets/secrets-manager-app-credentials';
@@ -74,6 +74,14 @@ export function awsRefreshQueue(
   calls: AwsCallPolicy = AWS_CALLS,
 ): SqsRefreshQueue {
   return new SqsRefreshQueue(new SQSClient(awsClientConfig(calls)), required(env, 'REFRESH_QUEUE_URL'));
+}
+
+/** What the refresh worker needs of its queue: to bring a message back later. */
+export function awsMessageDelays(
+  env: NodeJS.ProcessEnv = process.env,
+  calls: AwsCallPolicy = AWS_CALLS,
+): SqsMessageDelays {
+  return new SqsMessageDelays(new SQSClient(awsClientConfig(calls)), required(env, 'REFRESH_QUEUE_URL'));
 }
 
 export function awsNotifier(env: NodeJS.ProcessEnv = process.env, calls: AwsCallPolicy = AWS_CALLS): SnsNotifier {

@@ -144,7 +144,8 @@ export const RUNTIME_ENVIRONMENT = {
  * read from their ES modules (`module` before `main`): esbuild can drop what a handler never imports from them, where
  * the SDK's CommonJS builds are one file per package. The SDK's credential chain is replaced by the one a function
  * uses (`lambdas/shared/lambda-credentials.ts`), and its event streams, which no call of this service makes, by a
- * module that says so (`lambdas/shared/no-event-streams.ts`).
+ * module that says so (`lambdas/shared/no-event-streams.ts`); so is DynamoDB's cache of discovered endpoints, which
+ * stays empty (`lambdas/shared/no-endpoint-discovery.ts`).
  */
 export function handlerBundling() {
   return {
@@ -160,6 +161,7 @@ export function handlerBundling() {
       '--alias': [
         `@aws-sdk/credential-provider-node=${sharedModule('lambda-credentials.ts')}`,
         `@smithy/core/event-streams=${sharedModule('no-event-streams.ts')}`,
+        `@aws-sdk/endpoint-cache=${sharedModule('no-endpoint-discovery.ts')}`,
       ],
     },
   } satisfies BundlingOptions;

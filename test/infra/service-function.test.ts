@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -96,5 +97,22 @@ describe('ServiceFunction', () => {
     ).toEqual([]);
     expect(sources.filter((source) => source.includes('@aws-sdk/client-dynamodb/dist-cjs'))).toEqual([]);
     expect(sources.some((source) => source.includes('@aws-sdk/client-dynamodb/dist-es'))).toBe(true);
+  });
+
+  it("runs the SDK's DynamoDB client on AWS's own endpoint with the bundle's stand-in for discovered endpoints", () => {
+    const bundlingApp = testApp({ bundle: true });
+    new ServiceFunction(new Stack(bundlingApp, 'Discovery'), 'Fixture', {
+      entry: join(__dirname, 'fixtures', 'dynamodb-on-aws-endpoint.ts'),
+      description: 'fixture',
+    });
+    const assembly = bundlingApp.synth();
+    const [assetDir = ''] = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    const dir = join(assembly.directory, assetDir);
+
+    const sources: string[] = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')).sources;
+    expect(sources.some((source) => source.endsWith('lambdas/shared/no-endpoint-discovery.ts'))).toBe(true);
+    expect(sources.filter((source) => /endpoint-cache|mnemonist/.test(source))).toEqual([]);
+    const output = execFileSync(process.execPath, [join(dir, 'index.js')], { encoding: 'utf8', timeout: 20_000 });
+    expect(JSON.parse(output)).toEqual({ hosts: ['dynamodb.eu-west-1.amazonaws.com'], status: 'ACTIVE' });
   });
 });

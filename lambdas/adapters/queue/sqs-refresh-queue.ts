@@ -26,17 +26,6 @@ export class SqsRefreshQueue implements RefreshQueue {
     }
   }
 
-  /** Brings a message back after `delaySeconds` instead of the queue's visibility timeout: a growing delay. */
-  async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
-    await this.client.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: this.queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: delaySeconds,
-      }),
-    );
-  }
-
   private async send(entries: SendMessageBatchRequestEntry[]): Promise<void> {
     let pending = entries;
     for (let attempt = 1; ; attempt++) {
@@ -51,5 +40,26 @@ export class SqsRefreshQueue implements RefreshQueue {
       }
       await sleep(backoffDelay(this.retry, attempt, Math.random));
     }
+  }
+}
+
+/**
+ * Brings a refresh message back after `delaySeconds` instead of the queue's visibility timeout: a growing delay. A
+ * class of its own: the worker needs only this of SQS, and its bundle then carries no other SQS command.
+ */
+export class SqsMessageDelays {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async retryLater(receiptHandle: string, delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: delaySeconds,
+      }),
+    );
   }
 }
