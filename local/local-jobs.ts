@@ -2,8 +2,10 @@ import type { Dependencies } from '../lambdas/domain/dependencies';
 import {
   enqueueDueGrants,
   type QueuedRefreshOutcome,
+  type RefreshMessage,
   type RefreshWorkerSettings,
   refreshQueuedGrants,
+  TikTokSlots,
 } from '../lambdas/domain/token-refresh';
 import { asInvocation, invocationBudget, withinBudget } from '../lambdas/shared/time-budget';
 import { WORKER_HAND_BACK_MS } from '../lambdas/shared/timings';
@@ -19,29 +21,17 @@ export interface RefreshJobSummary {
   readonly queue: ReturnType<LocalRefreshQueue['depth']>;
 }
 
-/**
- * What the refresh schedule and worker do on AWS, run now: the sweep enqueues the grants due, then the worker
- * drains every visible message in batches; failed ones go back to the queue with a growing delay, as on SQS.
- */
+/** Worker invocations at once, as the queue's event source allows on AWS (its `maxConcurrency`). */
+const WORKER_INVOCATIONS = 2;
+
+/** What the refresh schedule and worker do on AWS, run now: the sweep enqueues the grants due, and workers drain them. */
 export async function runRefreshJob(
   deps: Dependencies,
   queue: LocalRefreshQueue,
   settings: RefreshWorkerSettings,
 ): Promise<RefreshJobSummary> {
   const sweep = await enqueueDueGrants({ ...deps, queue }, settings);
-  const outcomes: Partial<Record<QueuedRefreshOutcome, number>> = {};
-  for (let batch = queue.receive(10); batch.length > 0; batch = queue.receive(10)) {
-    // Each batch is one worker invocation, with the worker's budget less what handing messages back keeps.
-    const result = await asInvocation('refresh-worker', undefined, () =>
-      withinBudget(invocationBudget.remainingMs() - WORKER_HAND_BACK_MS, () =>
-        refreshQueuedGrants(batch, deps, settings),
-      ),
-    );
-    for (const { outcome } of result.outcomes) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    const handedBack = new Set(result.handBack.map(({ message }) => message.id));
-    for (const message of batch) if (!handedBack.has(message.id)) queue.delete(message.id);
-    for (const { message, delaySeconds } of result.handBack) queue.retryLater(message.id, delaySeconds);
-  }
+  const outcomes = await drainRefreshQueue(deps, queue, settings);
   return {
     found: sweep.found,
     enqueued: sweep.enqueued,
@@ -51,4 +41,50 @@ export async function runRefreshJob(
     outcomes,
     queue: queue.depth(),
   };
+}
+
+/**
+ * The worker's part: invocations take batches of every visible message; failed ones go back to the queue with a
+ * growing delay, as on SQS. Two invocations run at once, as the event source runs them, so one's batch starts while
+ * the other's last refreshes are still storing; here they share one limit of `concurrency` refreshes (on AWS each
+ * worker has its own). Returns how many messages came to each outcome.
+ */
+export async function drainRefreshQueue(
+  deps: Dependencies,
+  queue: LocalRefreshQueue,
+  settings: RefreshWorkerSettings,
+): Promise<Partial<Record<QueuedRefreshOutcome, number>>> {
+  const outcomes: Partial<Record<QueuedRefreshOutcome, number>> = {};
+  const slots = new TikTokSlots(settings.concurrency);
+  const invokeUntilEmpty = async () => {
+    for (let batch = queue.receive(10); batch.length > 0; batch = queue.receive(10)) {
+      for (const outcome of await invokeWorker(batch, deps, queue, settings, slots)) {
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WORKER_INVOCATIONS }, invokeUntilEmpty));
+  return outcomes;
+}
+
+/**
+ * One worker invocation over `batch`, with the worker's budget less what handing messages back keeps; deletes the
+ * messages done with and brings the others back after their delay. Returns each message's outcome.
+ */
+async function invokeWorker(
+  batch: RefreshMessage[],
+  deps: Dependencies,
+  queue: LocalRefreshQueue,
+  settings: RefreshWorkerSettings,
+  slots: TikTokSlots,
+): Promise<QueuedRefreshOutcome[]> {
+  const result = await asInvocation('refresh-worker', undefined, () =>
+    withinBudget(invocationBudget.remainingMs() - WORKER_HAND_BACK_MS, () =>
+      refreshQueuedGrants(batch, deps, settings, slots),
+    ),
+  );
+  const handedBack = new Set(result.handBack.map(({ message }) => message.id));
+  for (const message of batch) if (!handedBack.has(message.id)) queue.delete(message.id);
+  for (const { message, delaySeconds } of result.handBack) queue.retryLater(message.id, delaySeconds);
+  return result.outcomes.map(({ outcome }) => outcome);
 }

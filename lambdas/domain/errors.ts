@@ -58,6 +58,17 @@ export class RefreshPausedError extends Error {
   }
 }
 
+/**
+ * A refresh that waited for its turn at TikTok and found too little of the invocation's budget left to call: not
+ * started, and no failure (the queue brings it back soon).
+ */
+export class RefreshNotStartedError extends Error {
+  constructor() {
+    super('the refresh waited its turn at TikTok past what the invocation could still hold');
+    this.name = 'RefreshNotStartedError';
+  }
+}
+
 /** The grant changed since it was read (its version moved on). */
 export class StaleGrantError extends Error {
   constructor(readonly openId: string) {

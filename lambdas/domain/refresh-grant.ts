@@ -6,6 +6,7 @@ import {
   LeaseHeldError,
   NewTokensNotStoredError,
   ReauthorizationRequiredError,
+  RefreshNotStartedError,
   RefreshPausedError,
   StaleGrantError,
   TikTokAppCredentialsError,
@@ -94,6 +95,11 @@ export async function refreshGrant(
     context = { openId, appKey };
     tokens = await deps.tiktok.refreshTokens(await deps.sealer.unseal(grant.refreshToken, context));
   } catch (error) {
+    // TikTok was never called (a queue's turn came too late, or a pause was called meanwhile): nothing to count.
+    if (error instanceof RefreshNotStartedError || error instanceof RefreshPausedError) {
+      await deps.store.releaseLease(openId, options.holder);
+      throw error;
+    }
     if (error instanceof TikTokReauthorizationRequiredError) {
       throw await requireReauthorization(grant, error.message, deps, options.holder, error);
     }

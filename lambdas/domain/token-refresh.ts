@@ -1,10 +1,11 @@
-import type { RefreshQueue } from '../ports';
-import { mapWithConcurrency } from '../shared/concurrency';
+import type { RefreshQueue, TikTokAuthApi } from '../ports';
+import { ConcurrencyLimit, mapWithConcurrency } from '../shared/concurrency';
 import { type Dependencies, timeLeft } from './dependencies';
 import {
   AccessRevokedError,
   GrantNotFoundError,
   ReauthorizationRequiredError,
+  RefreshNotStartedError,
   RefreshPausedError,
   TikTokAppCredentialsError,
   TikTokMissingScopeError,
@@ -21,7 +22,10 @@ export interface TokenRefreshSettings {
 }
 
 export interface RefreshWorkerSettings extends TokenRefreshSettings {
-  /** Refreshes at once in one batch (TikTok's rate limits). */
+  /**
+   * Calls to TikTok at once in one worker (TikTok's rate limits). The reads and writes around each call hold no
+   * slot, so the slots stay busy; a batch has at most its size of refreshes in progress.
+   */
   readonly concurrency: number;
   /** A refresh starts only with this much of the invocation's budget left; the rest of the batch is handed back. */
   readonly refreshNeedsMs: number;
@@ -153,6 +157,7 @@ export async function refreshQueuedGrant(
     // A missing permission is not a token problem: it is reported, and retrying would not grant it.
     if (error instanceof TikTokMissingScopeError) return 'missing-scope';
     if (error instanceof RefreshPausedError) return 'paused';
+    if (error instanceof RefreshNotStartedError) return 'deferred';
     if (error instanceof TikTokSuspectRefusalError || error instanceof TikTokAppCredentialsError) {
       return 'suspect-refusal';
     }
@@ -180,20 +185,18 @@ export interface BatchResult {
  * 1. a refresh starts only while the invocation's budget can hold it; the rest are handed back unstarted;
  * 2. failed ones are handed back with a growing delay, their grant held as queued until then;
  * 3. paused ones are let go, their grant held until refreshes resume.
- * Nothing is thrown for one message, so the rest of the batch is not delivered again.
+ * Nothing is thrown for one message, so the rest of the batch is not delivered again. `slots` is the limit the
+ * refreshes take turns in: this batch's own unless one is shared with other batches (local mode runs several).
  */
 export async function refreshQueuedGrants(
   messages: readonly RefreshMessage[],
   deps: Dependencies,
   settings: RefreshWorkerSettings,
+  slots = new TikTokSlots(settings.concurrency),
 ): Promise<BatchResult> {
-  const outcomes = await mapWithConcurrency(messages, settings.concurrency, async (message) => ({
-    message,
-    outcome:
-      timeLeft(deps) < settings.refreshNeedsMs
-        ? ('deferred' as const)
-        : await refreshQueuedGrant(message.openId, `worker:${message.id}:${message.receiveCount}`, deps, settings),
-  }));
+  const outcomes = await Promise.all(
+    messages.map(async (message) => ({ message, outcome: await refreshInSlot(message, deps, settings, slots) })),
+  );
   const now = deps.clock.now();
   const resumeAt = outcomes.some(({ outcome }) => outcome === 'paused')
     ? ((await deps.refusals.read().catch(() => undefined))?.pausedUntil ?? now)
@@ -215,6 +218,73 @@ export async function refreshQueuedGrants(
     }),
   );
   return { outcomes: outcomes.map(({ message, outcome }) => ({ id: message.id, outcome })), handBack };
+}
+
+/**
+ * One queued refresh, whose call to TikTok takes a slot of `slots` (TikTok's rate limits are about calls): the reads
+ * and writes around the call (the breaker, the lease, sealing, storing, the event) hold no slot, so while they run
+ * other refreshes keep TikTok's slots busy. When its turn comes, a refresh still needs the budget to call, and a
+ * call that failed keeps its slot until its failure has been noted, after which the next one looks at the breaker
+ * again: a pause that failure called stops the refreshes waiting behind it, as if they had started after it.
+ */
+async function refreshInSlot(
+  message: RefreshMessage,
+  deps: Dependencies,
+  settings: RefreshWorkerSettings,
+  slots: TikTokSlots,
+): Promise<QueuedRefreshOutcome> {
+  if (timeLeft(deps) < settings.refreshNeedsMs) return 'deferred';
+  const holder = `worker:${message.id}:${message.receiveCount}`;
+  const turn: { release?: () => void } = {};
+  try {
+    const tiktok = takingTurns(deps, settings, slots, turn);
+    return await refreshQueuedGrant(message.openId, holder, { ...deps, tiktok }, settings);
+  } finally {
+    turn.release?.();
+  }
+}
+
+/** The slots of TikTok calls one worker shares, and whether the last call given back had failed. */
+export class TikTokSlots {
+  readonly limit: ConcurrencyLimit;
+  /** A call failed since the breaker was last looked at: the next turn looks first. */
+  failedSinceLook = false;
+
+  constructor(size: number) {
+    this.limit = new ConcurrencyLimit(size);
+  }
+}
+
+/** `deps.tiktok`, whose token refreshes each wait for a slot, and keep it only until answered well. */
+function takingTurns(
+  deps: Dependencies,
+  settings: RefreshWorkerSettings,
+  slots: TikTokSlots,
+  turn: { release?: () => void },
+): TikTokAuthApi {
+  return {
+    exchangeAuthCode: (authCode) => deps.tiktok.exchangeAuthCode(authCode),
+    getAuthorizedShops: (accessToken) => deps.tiktok.getAuthorizedShops(accessToken),
+    refreshTokens: async (refreshToken) => {
+      turn.release = await slots.limit.acquire();
+      if (timeLeft(deps) < settings.refreshNeedsMs) throw new RefreshNotStartedError();
+      if (slots.failedSinceLook) {
+        const paused = pausedUntil(await deps.refusals.read(), deps.clock.now());
+        // Paused: the refreshes behind this one look again, and stop too.
+        if (paused) throw new RefreshPausedError(paused);
+        slots.failedSinceLook = false;
+      }
+      try {
+        const tokens = await deps.tiktok.refreshTokens(refreshToken);
+        turn.release();
+        return tokens;
+      } catch (error) {
+        // Given back once the failure is noted (by `refreshInSlot`), not now.
+        slots.failedSinceLook = true;
+        throw error;
+      }
+    },
+  };
 }
 
 /** Holds a grant as queued until `until`; false when the write failed (the sweep may then enqueue it again). */

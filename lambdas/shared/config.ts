@@ -137,7 +137,7 @@ const refreshEnv = z.object({
 
 /**
  * `REFRESH_AHEAD_HOURS` (default 48: many chances to retry before a token expires) and `REFRESH_CONCURRENCY`
- * (refreshes at once in one worker).
+ * (calls to TikTok's refresh at once in one worker).
  */
 export function tokenRefreshSettings(env: NodeJS.ProcessEnv): RefreshWorkerSettings {
   const config = read(refreshEnv, env);

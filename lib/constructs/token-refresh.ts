@@ -21,8 +21,8 @@ export interface TokenRefreshSettings {
   /** How often the sweep runs. @default Duration.minutes(30) */
   readonly sweepEvery?: Duration;
   /**
-   * Refreshes at once in all (TikTok's rate limits): two worker functions at most (Lambda's least for a queue),
-   * each running half of them. @default 10
+   * Calls to TikTok's refresh at once in all (TikTok's rate limits): two worker functions at most (Lambda's least
+   * for a queue), each making half of them; the reads and writes around each call do not count. @default 10
    */
   readonly workerConcurrency?: number;
   /** @default TikTok's */

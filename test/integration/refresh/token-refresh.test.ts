@@ -8,6 +8,11 @@ const DAY = 24 * 60 * MINUTE;
 const GB = 'sbx-open-gb-0001';
 const GB_SHOP = '7494000000000000101';
 
+/** Lets I/O and callbacks run until `ready()`, or until it looks like it never will (the test's counts then tell). */
+async function until(ready: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 10_000 && !ready(); turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('keeping tokens fresh, on the real local stack', () => {
   let clock: TestClock;
   let service: LocalService;
@@ -77,6 +82,46 @@ describe('keeping tokens fresh, on the real local stack', () => {
       expect(summary).toMatchObject({ found: 40, enqueued: 40, refreshed: 40, failed: 0 });
       expect(refreshCalls()).toBe(40);
       expect(await service.runRefreshJob()).toMatchObject({ found: 0, refreshed: 0 });
+    });
+
+    it('runs two worker invocations at once under one limit of REFRESH_CONCURRENCY calls to TikTok', async () => {
+      await start({ env: { REFRESH_CONCURRENCY: '3' } });
+      const sellers = addSellers(25);
+      for (const openId of sellers) await connect(openId);
+      clock.advance(6 * DAY);
+      const { store, tiktok } = service.dependencies;
+      let started = 0;
+      let answered = 0;
+      let inFlight = 0;
+      let mostInFlight = 0;
+      let mostMessagesInFlight = 0;
+      // Each refresh takes its grant's lease first: that counts the refreshes started.
+      const acquireLease = store.acquireLease.bind(store);
+      store.acquireLease = (...args) => {
+        started++;
+        return acquireLease(...args);
+      };
+      const refreshTokens = tiktok.refreshTokens.bind(tiktok);
+      tiktok.refreshTokens = async (refreshToken) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        mostMessagesInFlight = Math.max(mostMessagesInFlight, service.queue.depth().inFlight);
+        try {
+          // The call goes out once every refresh started and not answered is calling TikTok: as many at once as
+          // the limit lets through.
+          await until(() => started - answered === inFlight);
+          return await refreshTokens(refreshToken);
+        } finally {
+          inFlight--;
+          answered++;
+        }
+      };
+
+      const summary = await service.runRefreshJob();
+
+      expect(summary).toMatchObject({ found: 25, enqueued: 25, refreshed: 25, failed: 0 });
+      // Two batches of 10 received before either was done with; one limit for both.
+      expect(mostMessagesInFlight).toBe(20);
+      expect(mostInFlight).toBe(3);
     });
 
     it('lets exactly one refresh reach TikTok when the job races a credentials request', async () => {
