@@ -382,8 +382,8 @@ export function monthlyBill(
     },
     {
       service: 'CloudWatch',
-      what: '50 custom metrics, 20 alarms, 1 dashboard',
-      dollars: 50 * prices.customMetricPerMonth + 20 * prices.alarmPerMonth + prices.dashboardPerMonth,
+      what: '51 custom metrics, 22 alarms, 1 dashboard',
+      dollars: 51 * prices.customMetricPerMonth + 22 * prices.alarmPerMonth + prices.dashboardPerMonth,
     },
     { service: 'X-Ray', what: `${fmt(traces)} traces`, dollars: (traces / 1e6) * prices.xrayPerMillionTraces },
   ];
