@@ -57,7 +57,7 @@ export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
   readonly reminderEmail?: string;
   /** Refresh grants whose access token expires within this many hours. @default 48 */
   readonly refreshAheadHours?: number;
-  /** Refreshes at once, across both workers. @default 10 */
+  /** Calls to TikTok's token refresh at once, across both workers (TikTok's rate limits). @default 10 */
   readonly refreshConcurrency?: number;
   /**
    * Webhooks handled at once: the webhook function's reserved concurrency, a whole number from 1. It is taken from
