@@ -59,12 +59,12 @@ export class RefreshPausedError extends Error {
 }
 
 /**
- * A refresh that waited for its turn at TikTok and found too little of the invocation's budget left to call: not
- * started, and no failure (the queue brings it back soon).
+ * A refresh that waited for its turn at TikTok and did not call: too little of the invocation's budget was left, or
+ * the circuit breaker it had to look at could not be read. No failure (the queue brings it back soon).
  */
 export class RefreshNotStartedError extends Error {
   constructor() {
-    super('the refresh waited its turn at TikTok past what the invocation could still hold');
+    super('the refresh did not call TikTok: its turn came too late for the invocation, or the breaker was unreadable');
     this.name = 'RefreshNotStartedError';
   }
 }

@@ -235,13 +235,21 @@ async function refreshInSlot(
 ): Promise<QueuedRefreshOutcome> {
   if (timeLeft(deps) < settings.refreshNeedsMs) return 'deferred';
   const holder = `worker:${message.id}:${message.receiveCount}`;
-  const turn: { release?: () => void } = {};
+  const turn: Turn = { failed: false };
   try {
     const tiktok = takingTurns(deps, settings, slots, turn);
     return await refreshQueuedGrant(message.openId, holder, { ...deps, tiktok }, settings);
   } finally {
+    // The failure is noted now (a pause it called is written): the turn goes straight to the next in line, who looks.
+    if (turn.failed) slots.failedSinceLook = true;
     turn.release?.();
   }
+}
+
+/** One refresh's turn at TikTok: how to give it back, and whether its call failed. */
+interface Turn {
+  release?: () => void;
+  failed: boolean;
 }
 
 /** The slots of TikTok calls one worker shares, and whether the last call given back had failed. */
@@ -260,7 +268,7 @@ function takingTurns(
   deps: Dependencies,
   settings: RefreshWorkerSettings,
   slots: TikTokSlots,
-  turn: { release?: () => void },
+  turn: Turn,
 ): TikTokAuthApi {
   return {
     exchangeAuthCode: (authCode) => deps.tiktok.exchangeAuthCode(authCode),
@@ -269,7 +277,11 @@ function takingTurns(
       turn.release = await slots.limit.acquire();
       if (timeLeft(deps) < settings.refreshNeedsMs) throw new RefreshNotStartedError();
       if (slots.failedSinceLook) {
-        const paused = pausedUntil(await deps.refusals.read(), deps.clock.now());
+        // Not read: the refresh waits for a later turn rather than count a failure it did not have.
+        const record = await deps.refusals.read().catch(() => {
+          throw new RefreshNotStartedError();
+        });
+        const paused = pausedUntil(record, deps.clock.now());
         // Paused: the refreshes behind this one look again, and stop too.
         if (paused) throw new RefreshPausedError(paused);
         slots.failedSinceLook = false;
@@ -280,7 +292,7 @@ function takingTurns(
         return tokens;
       } catch (error) {
         // Given back once the failure is noted (by `refreshInSlot`), not now.
-        slots.failedSinceLook = true;
+        turn.failed = true;
         throw error;
       }
     },

@@ -1,3 +1,4 @@
+import { tokenRefreshSettings } from '../../lambdas/shared/config';
 import { FUNCTION_TIMINGS, MIN_MARGIN_MS } from '../../lambdas/shared/timings';
 import { synthStack } from './synth';
 
@@ -32,5 +33,9 @@ describe('time budgets', () => {
       .filter(({ budgetMs, timeoutMs }) => !(Number.isInteger(budgetMs) && budgetMs + MIN_MARGIN_MS < timeoutMs));
 
     expect(tooTight).toEqual([]);
+  });
+
+  it("outlasts the worker with its lease: a refresh waiting for its turn at TikTok cannot lose the grant's lease", () => {
+    expect(tokenRefreshSettings({}).leaseMs).toBeGreaterThan(FUNCTION_TIMINGS['refresh-worker'].timeoutSeconds * 1000);
   });
 });

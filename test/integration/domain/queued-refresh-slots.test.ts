@@ -192,4 +192,64 @@ describe('the refresh worker’s slots', () => {
     expect(waited?.refreshFailures).toBe(0);
     expect(waited?.lease).toBeUndefined();
   });
+
+  it('lets no refresh call TikTok once a pause is written, with several turns at once', async () => {
+    let pausedAt: number | undefined;
+    let callsAfterPause = 0;
+    const tiktok: TikTokAuthApi = {
+      ...deps.tiktok,
+      refreshTokens: async () => {
+        calls++;
+        if (pausedAt !== undefined) callsAfterPause++;
+        // The calls after the first three are slow: they are still out when the pause is written.
+        if (calls > 3) await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new TikTokSuspectRefusalError('TikTok refused /api/v2/token/refresh (code 36004999: no reason)', {
+          code: 36004999,
+        });
+      },
+    };
+    // The pause is written late, while other refreshes' failures are being noted and turns change hands.
+    const refusals = Object.create(deps.refusals, {
+      pause: {
+        value: async (until: Date) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await deps.refusals.pause(until);
+          pausedAt = Date.now();
+        },
+      },
+    });
+
+    const result = await refreshQueuedGrants(messages(6), { ...deps, tiktok, refusals }, settings(3));
+
+    expect(pausedAt).toBeDefined();
+    expect(callsAfterPause).toBe(0);
+    expect(result.outcomes.filter(({ outcome }) => outcome === 'paused').length).toBeGreaterThan(0);
+  });
+
+  it('does not count a failure when the breaker cannot be read at its turn', async () => {
+    let failedOnce = false;
+    const tiktok: TikTokAuthApi = {
+      ...deps.tiktok,
+      refreshTokens: async (refreshToken) => {
+        if (failedOnce) return deps.tiktok.refreshTokens(refreshToken);
+        failedOnce = true;
+        throw new Error('TikTok is unavailable');
+      },
+    };
+    let reads = 0;
+    // The first look (before the lease) works; the look at the turn after the failure does not.
+    const refusals = Object.create(deps.refusals, {
+      read: {
+        value: async () => {
+          if (++reads === 3) throw new Error('DynamoDB throttled the read');
+          return deps.refusals.read();
+        },
+      },
+    });
+
+    const result = await refreshQueuedGrants(messages(2), { ...deps, tiktok, refusals }, settings(1));
+
+    expect(result.outcomes.map(({ outcome }) => outcome)).toEqual(['retry', 'deferred']);
+    expect((await h.deps.store.getGrant('seller-1'))?.refreshFailures).toBe(0);
+  });
 });
