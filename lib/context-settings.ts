@@ -48,6 +48,11 @@ const contextSchema = z.object({
     .int('must be a whole number from 1')
     .min(1, 'must be a whole number from 1')
     .optional(),
+  webhookEndpoint: z
+    .enum(['function-url', 'http-api'], {
+      error: "'function-url' (the default) or 'http-api' (regions without function URLs)",
+    })
+    .optional(),
   // Named so that a deploy that still sets them is refused rather than quietly losing its webhook limits.
   webhookRateLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }).optional(),
   webhookBurstLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }).optional(),

@@ -1,4 +1,4 @@
-import { Names, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { ApiMapping, DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -19,7 +19,12 @@ import { RenewalReminders } from './constructs/renewal-reminders';
 import { SellerJourney } from './constructs/seller-journey';
 import { type ApiThrottles, ServiceApi } from './constructs/service-api';
 import type { FunctionLogProps } from './constructs/service-function';
-import { DEFAULT_WEBHOOK_CONCURRENCY, TikTokWebhooks } from './constructs/tiktok-webhooks';
+import {
+  DEFAULT_WEBHOOK_CONCURRENCY,
+  REGIONS_WITHOUT_FUNCTION_URLS,
+  TikTokWebhooks,
+  type WebhookEndpoint,
+} from './constructs/tiktok-webhooks';
 import { TokenRefresh } from './constructs/token-refresh';
 import { TokenSealingKey } from './constructs/token-sealing-key';
 
@@ -66,6 +71,12 @@ export interface TikTokShopAuthProps extends ApiThrottles, FunctionLogProps {
    * rate throttle. @default 100
    */
   readonly webhookConcurrency?: number;
+  /**
+   * Where TikTok posts its webhooks: the webhook function's own URL (`function-url`: no charge per request), or a
+   * route of the HTTP API (`http-api`), for the regions that have no function URLs (ap-south-2, ap-southeast-4 to 7,
+   * ap-east-2, ca-west-1, eu-south-2, eu-central-2, il-central-1, me-central-1). @default 'function-url'
+   */
+  readonly webhookEndpoint?: WebhookEndpoint;
   /** Who gets the alarms by e-mail. @default nobody */
   readonly alarmEmail?: string;
   /**
@@ -135,6 +146,7 @@ export class TikTokShopAuth extends Construct {
   constructor(scope: Construct, id: string, props: TikTokShopAuthProps) {
     super(scope, id);
     checkProps(props);
+    checkWebhookEndpoint(Stack.of(this).region, props.webhookEndpoint ?? 'function-url');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
       throw new Error(`TikTokShopAuth removalPolicy: RETAIN or DESTROY, not ${removalPolicy}`);
@@ -177,9 +189,10 @@ export class TikTokShopAuth extends Construct {
       reminderTopic: this.reminders.topic,
       settings,
       concurrency: props.webhookConcurrency,
+      endpoint: props.webhookEndpoint,
     });
-    // The function URL ends in `/`.
-    this.webhookUrl = `${this.webhooks.functionUrl.url}${WEBHOOK_PATH.slice(1)}`;
+    // Either URL ends in `/`.
+    this.webhookUrl = `${this.webhooks.functionUrl?.url ?? this.url}${WEBHOOK_PATH.slice(1)}`;
     this.tokenRefresh = new TokenRefresh(this, 'TokenRefresh', {
       ...stores,
       sealingKey: this.sealingKey,
@@ -193,7 +206,11 @@ export class TikTokShopAuth extends Construct {
     this.outbox = new EventOutbox(this, 'Outbox', { ...stores, reminderTopic: this.reminders.topic, settings });
     const functions = { ...this.sellerJourney.functions, 'tiktok-webhook': this.webhooks.function };
     // Every route but the webhook, which the webhook function's own URL serves.
-    for (const route of ROUTES) this.api.addRoute(route, functions[route.group].function);
+    for (const route of ROUTES) {
+      // TikTok's webhooks are the function URL's, unless they are to be a route of the API.
+      if (route.edge === 'function-url' && this.webhooks.functionUrl) continue;
+      this.api.addRoute(route, functions[route.group].function);
+    }
 
     this.operations = new Operations(this, 'Operations', {
       functions: {
@@ -242,6 +259,7 @@ const propsSchema = z.object({
   refreshAheadHours: z.number().int().min(1).max(144),
   refreshConcurrency: z.number().int().min(2).max(50),
   webhookConcurrency: z.number().int('must be a whole number from 1').min(1, 'must be a whole number from 1'),
+  webhookEndpoint: z.enum(['function-url', 'http-api'], { error: "'function-url' (the default) or 'http-api'" }),
   // Named so that a value passed anyway (JavaScript, a spread object) is refused rather than silently ignored.
   webhookRateLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }),
   webhookBurstLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }),
@@ -258,6 +276,15 @@ function checkProps(props: TikTokShopAuthProps): void {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new Error(`TikTokShopAuth props: ${problems}`);
+  }
+}
+
+/** Refuses a function URL where Lambda has none (a region named at synth; an agnostic one is found at deploy). */
+function checkWebhookEndpoint(region: string, endpoint: WebhookEndpoint): void {
+  if (endpoint === 'function-url' && !Token.isUnresolved(region) && REGIONS_WITHOUT_FUNCTION_URLS.includes(region)) {
+    throw new Error(
+      `TikTokShopAuth: Lambda has no function URLs in ${region}; set webhookEndpoint: 'http-api' (CDK context -c webhookEndpoint=http-api) to take TikTok's webhooks on the HTTP API`,
+    );
   }
 }
 

@@ -112,12 +112,27 @@ export function throttleProblems(throttles: ApiThrottles): Array<{ key: keyof Ap
   return problems;
 }
 
+/**
+ * TikTok's webhooks, where they are a route of the API (`webhookEndpoint: 'http-api'`, for the regions without
+ * function URLs): the limits the route had before it moved to the function's URL; the function's reserved
+ * concurrency bounds them too.
+ */
+export const WEBHOOK_ROUTE_THROTTLE: RouteThrottle = { rateLimit: 1000, burstLimit: 2000 };
+
 /** Which throttle a route falls under: every IAM route is internal; the callback has its own. */
 export function throttleGroupOf(route: RouteSpec): ThrottledRouteGroup {
   if (route.access === 'iam') return 'internal';
   if (route.group === 'oauth-callback') return 'callback';
   throw new Error(`${routeKey(route)} is public but belongs to no throttled group: give it one in ServiceApi`);
 }
+
+/** Why a public route needs no IAM signature: what protects it in its function instead. */
+const PUBLIC_ROUTE_REASONS: Partial<Record<RouteSpec['group'], string>> = {
+  'oauth-callback':
+    "a seller's browser, which cannot sign with IAM; it is protected in the function (the one-time state)",
+  'tiktok-webhook':
+    "TikTok, which cannot sign with IAM; the function checks TikTok's HMAC signature over the raw body before anything else",
+};
 
 /**
  * The HTTP API: the callback for sellers' browsers, internal routes behind the IAM authorizer, a throttle per route
@@ -187,9 +202,8 @@ export class ServiceApi extends Construct {
     return this.stage.url;
   }
 
-  /** Adds the route with its group's throttle; a route served by its function's own URL is left out. */
+  /** Adds the route with its group's throttle. */
   addRoute(route: RouteSpec, handler: IFunction): void {
-    if (route.edge === 'function-url') return;
     let integration = this.integrations.get(handler);
     if (!integration) {
       integration = new HttpLambdaIntegration(`${handler.node.id}Integration`, handler);
@@ -202,13 +216,14 @@ export class ServiceApi extends Construct {
       ...(route.access === 'iam' ? { authorizer: new HttpIamAuthorizer() } : {}),
     });
     if (!created) throw new Error(`the API created no route for ${routeKey(route)}`);
-    const { rateLimit, burstLimit } = this.throttles[throttleGroupOf(route)];
+    const { rateLimit, burstLimit } =
+      route.group === 'tiktok-webhook' ? WEBHOOK_ROUTE_THROTTLE : this.throttles[throttleGroupOf(route)];
     this.routeSettings[routeKey(route)] = { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit };
     // API Gateway refuses settings for a route key that does not exist yet.
     this.stage.node.addDependency(created);
     limitInvokeToThisAccount(created);
     if (route.access === 'public') {
-      const reason = `${route.method} ${route.path} is called by a seller's browser, which cannot sign with IAM; it is protected in the function (the one-time state).`;
+      const reason = `${route.method} ${route.path} is called by ${PUBLIC_ROUTE_REASONS[route.group] ?? 'the public'}.`;
       Validations.of(created).acknowledge({ id: 'AwsSolutions-APIG4', reason });
       acknowledgeControl(created, CONTROL_TOWER_RULES.routeAuthorization, reason);
     }

@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { CfnPermission, type FunctionUrl, FunctionUrlAuthType, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -28,7 +29,33 @@ export interface TikTokWebhooksProps extends FunctionLogProps {
    * must keep 100 unreserved). Beyond it Lambda answers 429, which TikTok retries. @default 100
    */
   readonly concurrency?: number;
+  /**
+   * Where TikTok posts: the function's own URL, or a route of the service's HTTP API (added by the caller) in the
+   * regions that have no function URLs. @default 'function-url'
+   */
+  readonly endpoint?: WebhookEndpoint;
 }
+
+/** Where TikTok's webhooks arrive on AWS. */
+export type WebhookEndpoint = 'function-url' | 'http-api';
+
+/**
+ * The regions without Lambda function URLs (the Lambda developer guide, read 2026-11): there, TikTok's webhooks must
+ * be a route of the HTTP API.
+ */
+export const REGIONS_WITHOUT_FUNCTION_URLS: readonly string[] = [
+  'ap-south-2',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ap-east-2',
+  'ca-west-1',
+  'eu-south-2',
+  'eu-central-2',
+  'il-central-1',
+  'me-central-1',
+];
 
 /** Webhooks handled at once unless the deployer says otherwise. */
 export const DEFAULT_WEBHOOK_CONCURRENCY = 100;
@@ -46,8 +73,8 @@ export class TikTokWebhooks extends Construct {
    * signature over the raw body before anything else. No API Gateway in front: webhooks are most of the service's
    * requests, and the function URL adds no charge a request.
    */
-  public readonly functionUrl: FunctionUrl;
-  /** 5xx answers to TikTok, and invocations refused at the reserved concurrency. */
+  public readonly functionUrl?: FunctionUrl;
+  /** 5xx answers to TikTok (at the function URL), and invocations refused at the reserved concurrency. */
   public readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: TikTokWebhooksProps) {
@@ -79,18 +106,7 @@ export class TikTokWebhooks extends Construct {
     eventBus.grantPutEventsTo(fn);
     props.reminderTopic.grantPublish(fn);
 
-    // CDK adds the public permissions NONE needs: lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and, since
-    // Lambda asked for it in October 2025, lambda:InvokeFunction only when invoked via a function URL.
-    this.functionUrl = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    const publicReason =
-      "TikTok posts webhooks unsigned by IAM, so the URL must be public; the function refuses anything but a POST to /webhooks/tiktok with TikTok's HMAC signature over the raw body, before reading or writing any data.";
-    acknowledgeControl(this.functionUrl, CONTROL_TOWER_RULES.functionUrlAuthorization, publicReason);
-    for (const permission of fn.node.findAll()) {
-      if (permission instanceof CfnPermission && permission.principal === '*') {
-        acknowledgeControl(permission, CONTROL_TOWER_RULES.lambdaPermissionSource, publicReason);
-      }
-    }
-
+    if ((props.endpoint ?? 'function-url') === 'function-url') this.functionUrl = publicUrl(fn);
     const urlMetric = (metricName: string) =>
       new Metric({
         namespace: 'AWS/Lambda',
@@ -110,12 +126,17 @@ export class TikTokWebhooks extends Construct {
       });
     this.alarms = [
       // The function answers 500 itself when an effect failed (TikTok retries), which Lambda's Errors do not count.
-      alarm(
-        'ServerErrorsAlarm',
-        "The webhook URL answered TikTok 5xx five times or more in 5 minutes: read the webhook function's logs",
-        urlMetric('Url5xxCount'),
-        5,
-      ),
+      // On the HTTP API, the API's 5xx alarm sees them.
+      ...(this.functionUrl
+        ? [
+            alarm(
+              'ServerErrorsAlarm',
+              "The webhook URL answered TikTok 5xx five times or more in 5 minutes: read the webhook function's logs",
+              urlMetric('Url5xxCount'),
+              5,
+            ),
+          ]
+        : []),
       // TikTok retries a 429 within minutes: a few in a burst are late webhooks, 50 in 5 minutes a cap too low.
       alarm(
         'ThrottlesAlarm',
@@ -125,4 +146,22 @@ export class TikTokWebhooks extends Construct {
       ),
     ];
   }
+}
+
+/**
+ * The function's own URL, public: TikTok cannot sign with IAM, and the function checks its HMAC signature over the
+ * raw body before anything else. CDK adds the public permissions NONE needs: lambda:InvokeFunctionUrl (auth type
+ * NONE) and, since Lambda asked for it in October 2025, lambda:InvokeFunction only when invoked via a function URL.
+ */
+function publicUrl(fn: NodejsFunction): FunctionUrl {
+  const url = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+  const publicReason =
+    "TikTok posts webhooks unsigned by IAM, so the URL must be public; the function refuses anything but a POST to /webhooks/tiktok with TikTok's HMAC signature over the raw body, before reading or writing any data.";
+  acknowledgeControl(url, CONTROL_TOWER_RULES.functionUrlAuthorization, publicReason);
+  for (const permission of fn.node.findAll()) {
+    if (permission instanceof CfnPermission && permission.principal === '*') {
+      acknowledgeControl(permission, CONTROL_TOWER_RULES.lambdaPermissionSource, publicReason);
+    }
+  }
+  return url;
 }

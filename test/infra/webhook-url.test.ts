@@ -2,7 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { stackSettingsFromContext } from '../../lib/context-settings';
 import { TikTokShopAuth, type TikTokShopAuthProps } from '../../lib/tiktok-shop-auth';
-import { synthStack, TEST_SETTINGS, testApp } from './synth';
+import { TikTokShopAuthStack } from '../../lib/tiktok-shop-auth-stack';
+import { synthStack, synthWithNag, TEST_SETTINGS, testApp } from './synth';
 
 const settingsFrom = (context: Record<string, string>) =>
   stackSettingsFromContext((key) => ({ ...TEST_SETTINGS, ...context })[key]);
@@ -135,6 +136,57 @@ describe('the webhook URL on AWS', () => {
 
       expect(() => new TikTokShopAuth(stack, 'Auth', { ...TEST_SETTINGS, ...fromJavaScript })).toThrow(
         "TikTokShopAuth props: webhookRateLimit: removed: TikTok's webhooks reach the webhook function's own URL",
+      );
+    });
+  });
+
+  describe("webhookEndpoint: 'http-api', for the regions without function URLs", () => {
+    const onApi = synthStack(settingsFrom({ webhookEndpoint: 'http-api' }).props);
+    const webhooks = onlyId(onApi.template, 'AWS::Lambda::Function', 'WebhooksFunction');
+
+    it("takes TikTok's webhooks on a route of the HTTP API, with the throttle that route had, and no function URL", () => {
+      const routes = Object.values(onApi.template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (route) => route.Properties.RouteKey,
+      );
+      const stage = Object.values(onApi.template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
+
+      expect(routes).toContain('POST /webhooks/tiktok');
+      expect(stage?.RouteSettings['POST /webhooks/tiktok']).toEqual({
+        ThrottlingRateLimit: 1000,
+        ThrottlingBurstLimit: 2000,
+      });
+      expect(onApi.template.findResources('AWS::Lambda::Url')).toEqual({});
+      expect(JSON.stringify(onApi.template.findResources('AWS::ApiGatewayV2::Integration'))).toContain(webhooks);
+    });
+
+    it("prints the API's URL with webhooks/tiktok as the webhook URL, and keeps the reserved concurrency", () => {
+      const output = JSON.stringify(onApi.template.findOutputs('WebhookUrl'));
+
+      expect(output).toContain('webhooks/tiktok');
+      expect(output).not.toContain('FunctionUrl');
+      onApi.template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 100 });
+    });
+
+    it('refuses a function URL in a region that has none, naming the setting', () => {
+      const stack = new Stack(testApp(), 'Zurich', { env: { account: '123456789012', region: 'eu-central-2' } });
+
+      expect(() => new TikTokShopAuth(stack, 'Auth', TEST_SETTINGS)).toThrow(
+        "Lambda has no function URLs in eu-central-2; set webhookEndpoint: 'http-api'",
+      );
+      const zurich = new Stack(testApp(), 'ZurichOnApi', { env: { account: '123456789012', region: 'eu-central-2' } });
+      expect(() => new TikTokShopAuth(zurich, 'Auth', { ...TEST_SETTINGS, webhookEndpoint: 'http-api' })).not.toThrow();
+    });
+
+    it('passes cdk-nag with the route acknowledged for what protects it', () => {
+      const app = testApp();
+      new TikTokShopAuthStack(app, 'OnApi', { ...TEST_SETTINGS, webhookEndpoint: 'http-api' });
+
+      expect(() => synthWithNag(app)).not.toThrow();
+    });
+
+    it('refuses another value in CDK context', () => {
+      expect(() => settingsFrom({ webhookEndpoint: 'api' })).toThrow(
+        "-c webhookEndpoint: 'function-url' (the default) or 'http-api'",
       );
     });
   });
