@@ -55,7 +55,7 @@ export async function drainRefreshQueue(
   settings: RefreshWorkerSettings,
 ): Promise<Partial<Record<QueuedRefreshOutcome, number>>> {
   const outcomes: Partial<Record<QueuedRefreshOutcome, number>> = {};
-  const slots = new TikTokSlots(settings.concurrency);
+  const slots = new TikTokSlots(settings.concurrency, deps.clock.now().getTime());
   const invokeUntilEmpty = async () => {
     for (let batch = queue.receive(10); batch.length > 0; batch = queue.receive(10)) {
       for (const outcome of await invokeWorker(batch, deps, queue, settings, slots)) {

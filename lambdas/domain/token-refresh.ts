@@ -192,7 +192,7 @@ export async function refreshQueuedGrants(
   messages: readonly RefreshMessage[],
   deps: Dependencies,
   settings: RefreshWorkerSettings,
-  slots = new TikTokSlots(settings.concurrency),
+  slots = new TikTokSlots(settings.concurrency, deps.clock.now().getTime()),
 ): Promise<BatchResult> {
   const outcomes = await Promise.all(
     messages.map(async (message) => ({ message, outcome: await refreshInSlot(message, deps, settings, slots) })),
@@ -252,14 +252,28 @@ interface Turn {
   failed: boolean;
 }
 
-/** The slots of TikTok calls one worker shares, and whether the last call given back had failed. */
+/**
+ * A turn looks at the breaker again when the last look is older than this: a pause the other worker called while
+ * refreshes waited for their turn stops them within a second, as it did when each refresh looked as it started.
+ */
+export const BREAKER_LOOK_MS = 1_000;
+
+/** The slots of TikTok calls one worker shares, and when the breaker was last looked at. */
 export class TikTokSlots {
   readonly limit: ConcurrencyLimit;
   /** A call failed since the breaker was last looked at: the next turn looks first. */
   failedSinceLook = false;
+  /** When a turn last looked at the breaker (ms); the refreshes look as they start, before their turn. */
+  lookedAt: number;
 
-  constructor(size: number) {
+  constructor(size: number, now = Date.now()) {
     this.limit = new ConcurrencyLimit(size);
+    this.lookedAt = now;
+  }
+
+  /** Whether a turn taken at `now` looks at the breaker first. */
+  looksAt(now: number): boolean {
+    return this.failedSinceLook || now - this.lookedAt >= BREAKER_LOOK_MS;
   }
 }
 
@@ -276,7 +290,7 @@ function takingTurns(
     refreshTokens: async (refreshToken) => {
       turn.release = await slots.limit.acquire();
       if (timeLeft(deps) < settings.refreshNeedsMs) throw new RefreshNotStartedError();
-      if (slots.failedSinceLook) {
+      if (slots.looksAt(deps.clock.now().getTime())) {
         // Not read: the refresh waits for a later turn rather than count a failure it did not have.
         const record = await deps.refusals.read().catch(() => {
           throw new RefreshNotStartedError();
@@ -285,6 +299,7 @@ function takingTurns(
         // Paused: the refreshes behind this one look again, and stop too.
         if (paused) throw new RefreshPausedError(paused);
         slots.failedSinceLook = false;
+        slots.lookedAt = deps.clock.now().getTime();
       }
       try {
         const tokens = await deps.tiktok.refreshTokens(refreshToken);

@@ -132,7 +132,7 @@ describe('the refresh worker’s slots', () => {
   });
 
   it('shares one limit between batches given the same slots', async () => {
-    const slots = new TikTokSlots(2);
+    const slots = new TikTokSlots(2, deps.clock.now().getTime());
 
     const results = await Promise.all([
       refreshQueuedGrants(messages(3), deps, settings(2), slots),
@@ -250,6 +250,26 @@ describe('the refresh worker’s slots', () => {
     const result = await refreshQueuedGrants(messages(2), { ...deps, tiktok, refusals }, settings(1));
 
     expect(result.outcomes.map(({ outcome }) => outcome)).toEqual(['retry', 'deferred']);
+    expect((await h.deps.store.getGrant('seller-1'))?.refreshFailures).toBe(0);
+  });
+
+  it('stops a refresh waiting for its turn when the other worker called a pause meanwhile', async () => {
+    const tiktok: TikTokAuthApi = {
+      ...deps.tiktok,
+      refreshTokens: async (refreshToken) => {
+        if (calls === 0) {
+          // While this call is out, the other worker's refreshes pause TikTok's calls, and seconds pass.
+          await deps.refusals.pause(new Date(h.clock.now().getTime() + 3_600_000));
+          h.clock.advance(2_000);
+        }
+        return deps.tiktok.refreshTokens(refreshToken);
+      },
+    };
+
+    const result = await refreshQueuedGrants(messages(2), { ...deps, tiktok }, settings(1));
+
+    expect(result.outcomes.map(({ outcome }) => outcome)).toEqual(['refreshed', 'paused']);
+    expect(calls).toBe(1);
     expect((await h.deps.store.getGrant('seller-1'))?.refreshFailures).toBe(0);
   });
 });
