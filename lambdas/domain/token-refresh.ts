@@ -181,8 +181,10 @@ export interface BatchResult {
 }
 
 /**
- * A batch of queued refreshes, at most `concurrency` at once (TikTok's rate limits), each through the shared path:
- * 1. a refresh starts only while the invocation's budget can hold it; the rest are handed back unstarted;
+ * A batch of queued refreshes, all at once but with at most `concurrency` calls to TikTok at a time (its rate
+ * limits), each through the shared path:
+ * 1. a refresh starts, and calls TikTok when its turn comes, only while the invocation's budget can hold it; the
+ *    rest are handed back unstarted;
  * 2. failed ones are handed back with a growing delay, their grant held as queued until then;
  * 3. paused ones are let go, their grant held until refreshes resume.
  * Nothing is thrown for one message, so the rest of the batch is not delivered again. `slots` is the limit the
