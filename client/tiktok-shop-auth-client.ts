@@ -19,13 +19,7 @@ import {
   sellerViewSchema,
   shopCredentialsSchema,
 } from './api-schemas';
-import {
-  ServiceUnreachableError,
-  serviceError,
-  TikTokShopAuthError,
-  UnexpectedResponseError,
-  UnknownServiceError,
-} from './errors';
+import { ServiceUnreachableError, serviceError, TikTokShopAuthError, UnexpectedResponseError } from './errors';
 import { parseRetryAfter, type RetryOptions, type RetryPolicy, retryDelayMs, retryPolicy } from './retry';
 import { type AwsCredentials, type RequestSigner, regionOfApiUrl, sigV4Signer, unsigned } from './sigv4';
 
@@ -229,6 +223,8 @@ export class TikTokShopAuthClient {
   /** `DELETE /sellers/{openId}`: deletes the seller's tokens and revokes it; forgets its shops' credentials here. */
   async disconnectSeller(openId: string): Promise<void> {
     await this.call({ method: 'DELETE', path: `/sellers/${encode(openId)}`, schema: undefined });
+    // A request in flight for one of the seller's shops not kept yet may bring a token from before: not kept either.
+    this.generation++;
     for (const [shopId, entry] of this.cached) {
       if (entry.credentials.openId === openId) this.invalidateShopCredentials(shopId);
     }
@@ -278,7 +274,12 @@ export class TikTokShopAuthClient {
     } catch (error) {
       if (error instanceof TikTokShopAuthError && DROPS_CACHED_CREDENTIALS.has(error.status)) {
         this.cached.delete(shopId);
-      } else if (stale && isPassing(error) && this.lastsAnother(stale.credentials, STALE_USABLE_MS)) {
+      } else if (
+        stale &&
+        generation === this.generation &&
+        isPassing(error) &&
+        this.lastsAnother(stale.credentials, STALE_USABLE_MS)
+      ) {
         return stale.credentials;
       }
       throw error;
@@ -349,9 +350,10 @@ export class TikTokShopAuthClient {
 
       if (status >= 200 && status < 300) return this.parseAnswer(call.schema, status, text);
       const error = this.refusal(status, text, retryAfter);
-      // A POST is tried again only when the service said it did nothing (its own 503 codes, or throttling): an
-      // API Gateway 503 may come after the integration did the work, and a claim or exchange cannot be done twice.
-      const retryable = status === 429 || (status === 503 && (idempotent || !(error instanceof UnknownServiceError)));
+      // A POST is tried again only when nothing was done (throttled, or refused before any work): any other 503
+      // (API Gateway's, or the service's own TRY_AGAIN or TIKTOK_UNAVAILABLE) may come after a write or after TikTok
+      // spent a code, and a claim or an exchange cannot be done twice.
+      const retryable = status === 429 || (status === 503 && (idempotent || REFUSED_BEFORE_ANY_WORK.has(error.code)));
       const delay = retryable ? retryDelayMs(attempt, error.retryAfterSeconds, this.retry, this.random) : undefined;
       if (delay === undefined) throw error;
       await this.sleep(delay);
@@ -405,10 +407,14 @@ export class TikTokShopAuthClient {
     const retryAfterSeconds = parseRetryAfter(retryAfter, new Date());
     if (parsed.success) return serviceError({ status, ...parsed.data.error, retryAfterSeconds });
     // Not the service's own answer: API Gateway's (`{"message": "Forbidden"}`) or a proxy's.
-    const message = /"message"\s*:\s*"([^"]{1,200})"/.exec(text)?.[1] ?? (text.slice(0, 200) || `HTTP ${status}`);
+    // Only a `message` field is quoted, never the body: a proxy's page could echo what was sent.
+    const message = /"message"\s*:\s*"([^"]{1,200})"/.exec(text)?.[1] ?? `HTTP ${status}`;
     return serviceError({ status, code: `HTTP_${status}`, message, retryAfterSeconds });
   }
 }
+
+/** The service's 503 codes that refuse a request before doing anything: a POST may be tried again after them. */
+const REFUSED_BEFORE_ANY_WORK = new Set(['REFRESH_IN_PROGRESS', 'REFRESH_PAUSED']);
 
 function signerFor(options: TikTokShopAuthClientOptions, baseUrl: URL): RequestSigner {
   const signing = options.signing ?? 'sigv4';

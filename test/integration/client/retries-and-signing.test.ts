@@ -120,18 +120,43 @@ describe('the client on a bad day (a scripted API)', () => {
     expect(api.requests).toHaveLength(1);
   });
 
-  it('tries a POST again on the service’s own 503, never on API Gateway’s (the work may have been done)', async () => {
+  it('tries a POST again only on a 503 that refused it before any work, never on one that may follow work', async () => {
+    const refreshed = {
+      status: 200,
+      body: { openId: 'open-1', refreshed: true, accessTokenExpiresAt: new Date().toISOString() },
+    };
+    api.reply(refusal(503, 'REFRESH_IN_PROGRESS', { 'retry-after': '1' }), refreshed);
+    await client()
+      .refreshSeller('open-1')
+      .catch(() => undefined);
+    const triesAfterRefusal = api.requests.length;
     const claimed = { status: 200, body: { openId: 'open-1', shops: [] } };
-    api.reply(refusal(503, 'TRY_AGAIN', { 'retry-after': '1' }), claimed);
-    await client().claimInstallation({ ticket: 'ticket-1', accountId: 'acc-1' });
-    const triesOnTheServicesOwn = api.requests.length;
-    api.reset();
-    api.reply({ status: 503, body: { message: 'Service Unavailable' } }, claimed);
+    const triesAfter: number[] = [];
+    // TRY_AGAIN may follow a spent ticket (the budget ran out after the write); API Gateway's may follow the work.
+    for (const mayFollowWork of [
+      refusal(503, 'TRY_AGAIN', { 'retry-after': '1' }),
+      { status: 503, body: { message: 'Service Unavailable' } },
+    ]) {
+      api.reset();
+      api.reply(mayFollowWork, claimed);
+      await expect(client().claimInstallation({ ticket: 'ticket-1', accountId: 'acc-1' })).rejects.toMatchObject({
+        status: 503,
+      });
+      triesAfter.push(api.requests.length);
+    }
 
-    const call = client().claimInstallation({ ticket: 'ticket-1', accountId: 'acc-1' });
+    expect([triesAfterRefusal, ...triesAfter]).toEqual([2, 1, 1]);
+  });
 
-    await expect(call).rejects.toMatchObject({ status: 503, code: 'HTTP_503' });
-    expect([triesOnTheServicesOwn, api.requests.length]).toEqual([2, 1]);
+  it('quotes no body in the error of an answer that is not the service’s own', async () => {
+    api.reply({ status: 502, raw: '<html>upstream echoed access_token=secret-token-1</html>' });
+
+    const failure = await client()
+      .claimInstallation({ ticket: 'ticket-1', accountId: 'acc-1' })
+      .catch((error) => error);
+
+    expect(failure).toMatchObject({ status: 502, message: 'HTTP 502' });
+    expect(JSON.stringify(failure)).not.toContain('secret-token-1');
   });
 
   it('tries a GET again when the connection drops, never a POST', async () => {
