@@ -94,10 +94,12 @@ const shopSchema = z.pipe(
 
 /**
  * Get Authorized Shops' data, read after the code is spent: it never fails on a shop. A shop without an id or a
- * cipher cannot be served and is left out, counted in `unusable`; no list at all is no shop.
+ * cipher cannot be served and is left out, counted in `unusable`; a list that is null or absent is no shop. A
+ * `shops` of another type is not read as none: that would be TikTok's answer changing shape, and taking it for "no
+ * shop" would turn every seller away; it fails, as an answer not understood.
  */
 export const shopsDataSchema = z.pipe(
-  z.nullish(z.object({ shops: lenientList })),
+  z.nullish(z.object({ shops: z.nullish(z.array(z.unknown())) })),
   z.transform((data) => {
     const shops: AuthorizedShop[] = [];
     let unusable = 0;

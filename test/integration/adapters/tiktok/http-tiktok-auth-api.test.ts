@@ -522,6 +522,17 @@ describe('HttpTikTokAuthApi against a TikTok on loopback', () => {
     });
 
     it.each([
+      ['an object', { shops: { id: '7494049642642441623', cipher: 'GCP_x' } }],
+      ['a string', { shops: 'none' }],
+    ])('does not read shops given as %s as no shop: the answer changed shape', async (_, data) => {
+      tiktok.reply(ok(data));
+
+      await expect(api().getAuthorizedShops(ACCESS_TOKEN)).rejects.toThrow(
+        "TikTok's data for /authorization/202309/shops is malformed at shops",
+      );
+    });
+
+    it.each([
       [105005, TikTokMissingScopeError],
       [105002, TikTokAccessTokenRejectedError],
       [101000, TikTokAccessTokenRejectedError],
