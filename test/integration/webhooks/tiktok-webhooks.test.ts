@@ -204,11 +204,15 @@ describe('TikTok webhooks, over real HTTP against local mode', () => {
     ])('answers 200 to a signed webhook with %s and forwards it', async (_, fields, expected) => {
       const sent = nowSeconds() - 60;
       const before = nowSeconds();
+      const earlier = forwarded().length;
 
       const response = await signed(envelope({ timestamp: sent, ...fields(sent) }));
 
       expect(response.status).toBe(200);
-      const detail = forwarded().at(-1)?.detail;
+      // This webhook's own event, not an earlier row's: exactly one more.
+      const [event, ...more] = forwarded().slice(earlier);
+      expect(more).toEqual([]);
+      const detail = event?.detail;
       const { timestamp, ...rest } = expected(sent);
       expect(detail).toMatchObject(rest);
       if (timestamp === ARRIVAL) {
