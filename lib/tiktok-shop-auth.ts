@@ -240,7 +240,7 @@ export class TikTokShopAuth extends Construct {
 }
 
 /** Why the webhook route's throttle settings are refused, and what replaced them. */
-export const WEBHOOK_THROTTLE_REMOVED = `removed: TikTok's webhooks reach the webhook function's own URL, which has no rate throttle; bound them with webhookConcurrency (the function's reserved concurrency, default ${DEFAULT_WEBHOOK_CONCURRENCY})`;
+export const WEBHOOK_THROTTLE_REMOVED = `removed: bound TikTok's webhooks with webhookConcurrency (the webhook function's reserved concurrency, default ${DEFAULT_WEBHOOK_CONCURRENCY}); the function's own URL has no rate throttle, and with webhookEndpoint 'http-api' the route keeps a fixed one`;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** The settings the functions would otherwise refuse when they start, after a deploy that went through. */
@@ -261,6 +261,9 @@ const propsSchema = z.object({
   webhookConcurrency: z.number().int('must be a whole number from 1').min(1, 'must be a whole number from 1'),
   webhookEndpoint: z.enum(['function-url', 'http-api'], { error: "'function-url' (the default) or 'http-api'" }),
   // Named so that a value passed anyway (JavaScript, a spread object) is refused rather than silently ignored.
+  authorizeUrl: z.undefined({
+    error: 'replaced by authorizeUrlRow and authorizeUrlUs (one authorize page per market)',
+  }),
   webhookRateLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }),
   webhookBurstLimit: z.undefined({ error: WEBHOOK_THROTTLE_REMOVED }),
 });

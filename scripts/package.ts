@@ -14,7 +14,8 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 rmSync(join(root, 'build'), { recursive: true, force: true });
 mkdirSync(staging, { recursive: true });
-for (const path of ['dist', 'lambdas', 'README.md', 'bin/tiktok-shop-auth.mjs']) {
+// What `files` lists (the project itself is private; only this staged manifest is packed).
+for (const path of manifest.files as string[]) {
   cpSync(join(root, path), join(staging, path), { recursive: true });
 }
 const published = Object.fromEntries(

@@ -124,10 +124,21 @@ describe('the webhook URL on AWS', () => {
       'refuses %s in CDK context, naming webhookConcurrency',
       (key) => {
         expect(() => settingsFrom({ [key]: '1000' })).toThrow(
-          `-c ${key}: removed: TikTok's webhooks reach the webhook function's own URL, which has no rate throttle; bound them with webhookConcurrency`,
+          `-c ${key}: removed: bound TikTok's webhooks with webhookConcurrency`,
         );
       },
     );
+
+    it('refuses the old single authorizeUrl given to the construct, rather than going back to the preset', () => {
+      const stack = new Stack(testApp(), 'OldUrl');
+      const fromJavaScript: Partial<TikTokShopAuthProps> = JSON.parse(
+        '{"authorizeUrl": "https://services.example/authorize"}',
+      );
+
+      expect(() => new TikTokShopAuth(stack, 'Auth', { ...TEST_SETTINGS, ...fromJavaScript })).toThrow(
+        'TikTokShopAuth props: authorizeUrl: replaced by authorizeUrlRow and authorizeUrlUs',
+      );
+    });
 
     it('refuses it given to the construct from JavaScript, rather than ignoring it', () => {
       const stack = new Stack(testApp(), 'Direct');
@@ -135,7 +146,7 @@ describe('the webhook URL on AWS', () => {
       const fromJavaScript: Partial<TikTokShopAuthProps> = JSON.parse('{"webhookRateLimit": 1000}');
 
       expect(() => new TikTokShopAuth(stack, 'Auth', { ...TEST_SETTINGS, ...fromJavaScript })).toThrow(
-        "TikTokShopAuth props: webhookRateLimit: removed: TikTok's webhooks reach the webhook function's own URL",
+        "TikTokShopAuth props: webhookRateLimit: removed: bound TikTok's webhooks with webhookConcurrency",
       );
     });
   });
