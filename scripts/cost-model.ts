@@ -87,6 +87,9 @@ export interface FunctionProfile {
   readonly traced: boolean;
 }
 
+/** The HTTP API's access log line per request (its JSON format in ServiceApi: route, status, latencies, caller). */
+const ACCESS_LOG_BYTES = 350;
+
 /** Lambda's START and REPORT lines in JSON format, per invocation, unless the system log level drops them. */
 const PLATFORM_LOG_BYTES = 600;
 
@@ -148,6 +151,7 @@ export const SAVINGS: ReadonlyArray<{ readonly change: string; readonly stack: S
     },
     webhookEdge: 'http-api',
     webhookReceipts: 'every webhook',
+    logRetentionMonths: 1,
   };
   const logCuts: StackProfile = {
     ...start,
@@ -157,10 +161,12 @@ export const SAVINGS: ReadonlyArray<{ readonly change: string; readonly stack: S
       credentials: FUNCTIONS.credentials,
     },
   };
-  const functionUrl: StackProfile = { ...logCuts, webhookEdge: 'function-url' };
+  const yearOfLogs: StackProfile = { ...logCuts, logRetentionMonths: STACK.logRetentionMonths };
+  const functionUrl: StackProfile = { ...yearOfLogs, webhookEdge: 'function-url' };
   return [
     { change: 'before the cuts (logs, traces, webhooks)', stack: start },
     { change: 'hot paths log only their metrics, untraced', stack: logCuts },
+    { change: 'logs kept a year, not a month (Control Tower): more', stack: yearOfLogs },
     { change: "webhooks on the function's URL, not the HTTP API", stack: functionUrl },
     { change: 'receipts only for webhooks that may change a grant', stack: STACK },
   ];
@@ -304,7 +310,10 @@ export function monthlyBill(
   const storageGb = (sellers * (1.5 + 0.6) + shops * 0.5 + receiptsKept * 0.2) / 1024 / 1024;
   const events = webhooks + refreshes + callbacks + reminders;
   const names = Object.keys(FUNCTIONS) as FunctionName[];
-  const logGb = names.reduce((total, name) => total + invocations[name] * FUNCTIONS[name].logBytes, 0) / 1024 ** 3;
+  const logGb =
+    (names.reduce((total, name) => total + invocations[name] * FUNCTIONS[name].logBytes, 0) +
+      apiRequests * ACCESS_LOG_BYTES) /
+    1024 ** 3;
   // At a steady state, the log groups hold as many months of logs as they keep.
   const logStoredGb = logGb * stack.logRetentionMonths * a.logCompressedShare;
   const traces = names.reduce(
@@ -350,8 +359,8 @@ export function monthlyBill(
     },
     {
       service: 'KMS',
-      what: `3 keys, ${fmt(kmsRequests)} requests (${(cacheHitShare * 100).toFixed(0)}% of credential reads cached)`,
-      dollars: 3 * prices.kmsKeyPerMonth + (kmsRequests / 1e4) * prices.kmsPer10kRequests,
+      what: `4 keys, ${fmt(kmsRequests)} requests (${(cacheHitShare * 100).toFixed(0)}% of credential reads cached)`,
+      dollars: 4 * prices.kmsKeyPerMonth + (kmsRequests / 1e4) * prices.kmsPer10kRequests,
     },
     {
       service: 'Secrets Manager',
